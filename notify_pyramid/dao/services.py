@@ -1,0 +1,62 @@
+"""Data access for services and their guest lists."""
+
+import uuid
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..models import Service, ServiceGuestList
+
+
+def dao_create_service(session: Session, service: Service) -> Service:
+    """Add ``service`` to the session and flush it, giving it an id."""
+    session.add(service)
+    session.flush()
+    return service
+
+
+def dao_fetch_service_by_id(
+    session: Session, service_id: uuid.UUID
+) -> Service | None:
+    """Return the service with ``service_id``, or None."""
+    return session.get(Service, service_id)
+
+
+def dao_fetch_all_services(session: Session) -> list[Service]:
+    """Return every service, oldest first."""
+    return list(session.scalars(select(Service).order_by(Service.created_at)))
+
+
+def dao_fetch_guest_list(
+    session: Session, service_id: uuid.UUID
+) -> list[ServiceGuestList]:
+    """Return the guest list of a service."""
+    stmt = select(ServiceGuestList).where(
+        ServiceGuestList.service_id == service_id
+    )
+    return list(session.scalars(stmt.order_by(ServiceGuestList.recipient)))
+
+
+def dao_replace_guest_list(
+    session: Session,
+    service_id: uuid.UUID,
+    entries: list[tuple[str, str]],
+) -> None:
+    """Replace a service's guest list with ``(recipient_type, recipient)``.
+
+    Entries must already be normalised; duplicates are dropped.
+    """
+    session.execute(
+        delete(ServiceGuestList).where(
+            ServiceGuestList.service_id == service_id
+        )
+    )
+    for recipient_type, recipient in dict.fromkeys(entries):
+        session.add(
+            ServiceGuestList(
+                service_id=service_id,
+                recipient_type=recipient_type,
+                recipient=recipient,
+            )
+        )
+    session.flush()

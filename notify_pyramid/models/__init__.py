@@ -1,0 +1,101 @@
+"""Models, the database engine, and the per-request session.
+
+Each request gets a SQLAlchemy session joined to its ``pyramid_tm``
+transaction through ``zope.sqlalchemy``: the transaction commits once when
+the view returns and rolls back when it raises. ``pyramid_retry`` replays a
+request whose transaction failed with an error the database marks as
+transient (a serialization failure or a deadlock on PostgreSQL).
+"""
+
+import sqlalchemy
+import zope.sqlalchemy
+from sqlalchemy import engine_from_config, event
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
+
+from .api_key import ApiKey
+from .meta import Base
+from .notification import Notification, NotificationHistory
+from .service import Service, ServiceDailyUsage, ServiceGuestList
+from .template import Template, TemplateHistory
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Notification",
+    "NotificationHistory",
+    "Service",
+    "ServiceDailyUsage",
+    "ServiceGuestList",
+    "Template",
+    "TemplateHistory",
+    "get_engine",
+    "get_session_factory",
+    "get_tm_session",
+]
+
+configure_mappers()
+
+
+def _sqlite_on_connect(dbapi_connection, connection_record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # wait for a writer in another thread rather than fail at once
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def get_engine(settings, prefix="sqlalchemy.") -> sqlalchemy.Engine:
+    """Build the engine described by the ``sqlalchemy.*`` settings."""
+    # parameters carry recipients and secrets: keep them out of errors
+    options = {"pool_pre_ping": True, "hide_parameters": True}
+    engine = engine_from_config(settings, prefix, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+    return engine
+
+
+def get_session_factory(engine) -> sessionmaker:
+    """Return a session factory bound to ``engine``."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def get_tm_session(session_factory, transaction_manager, request=None):
+    """Return a session whose life is tied to ``transaction_manager``.
+
+    Commit and rollback belong to the transaction manager; code that uses
+    the session never commits it.
+    """
+    dbsession: Session = session_factory(info={"request": request})
+    zope.sqlalchemy.register(
+        dbsession, transaction_manager=transaction_manager
+    )
+    return dbsession
+
+
+def includeme(config):
+    """Wire the engine, ``pyramid_tm``, ``pyramid_retry`` and the session.
+
+    A test may pass its own engine as the ``dbengine`` setting, and its own
+    session in the WSGI environ as ``app.dbsession``.
+    """
+    settings = config.get_settings()
+    settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    settings.setdefault("retry.attempts", 3)
+    # the user id would cost an auth lookup on every request, public or not
+    settings["tm.annotate_user"] = False
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+
+    engine = settings.get("dbengine") or get_engine(settings)
+    session_factory = get_session_factory(engine)
+    config.registry["dbengine"] = engine
+    config.registry["dbsession_factory"] = session_factory
+
+    def dbsession(request):
+        session = request.environ.get("app.dbsession")
+        if session is None:
+            session = get_tm_session(session_factory, request.tm, request)
+        return session
+
+    config.add_request_method(dbsession, reify=True)

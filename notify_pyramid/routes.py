@@ -1,0 +1,9 @@
+"""Every route of the API, by family.
+
+Route names are dotted: the family, the resource, then the action. Views
+attach to these names in ``views/``; each view declares its auth level.
+"""
+
+
+def includeme(config):
+    config.add_route("status", "/_status")

@@ -1,0 +1,1 @@
+"""Console scripts; each takes the ini file as its first argument."""

@@ -1,0 +1,1 @@
+"""Thin views: parse the request, call the domain, shape the answer."""

@@ -1,0 +1,149 @@
+"""Test fixtures: one migrated database per run, one transaction per test.
+
+The suite runs on a SQLite file by default and on PostgreSQL when
+``NOTIFY_TEST_DATABASE_URL`` names one. Each test's database work happens
+in a transaction that is rolled back when the test ends. Tests that need
+PostgreSQL (or Redis) are skipped without it, with the reason; with
+``NOTIFY_TEST_REQUIRE_SERVICES=1`` (as CI sets) such a skip is a failure.
+"""
+
+import os
+
+import pytest
+import transaction
+import webtest
+from sqlalchemy import text
+
+from notify_pyramid import main, migrations
+from notify_pyramid.models import Base, get_engine
+from notify_pyramid.settings import normalize_database_url
+
+from . import factories
+
+
+def require_service(available: bool, reason: str) -> None:
+    """Skip the test when a service is missing; fail instead in CI."""
+    if available:
+        return
+    if os.environ.get("NOTIFY_TEST_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("NOTIFY_TEST_DATABASE_URL")
+    if url:
+        return normalize_database_url(url)
+    path = tmp_path_factory.mktemp("db") / "test.sqlite"
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def app_settings(database_url):
+    return {
+        "sqlalchemy.url": database_url,
+        "notify.secret_key": factories.SECRET_KEY,
+        "notify.admin_client_id": factories.ADMIN_CLIENT_ID,
+        "notify.admin_client_secrets": factories.ADMIN_SECRET,
+        "statsd.enabled": "false",
+        "celery.broker_url": "",
+        "redis.url": "",
+    }
+
+
+def reset_database(engine) -> None:
+    """Drop every table, ours and Alembic's, to start from empty."""
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def dbengine(app_settings):
+    engine = get_engine(app_settings)
+    reset_database(engine)
+    migrations.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def is_postgres(dbengine) -> bool:
+    return dbengine.dialect.name == "postgresql"
+
+
+@pytest.fixture
+def postgres(is_postgres):
+    """Skip (or, in CI, fail) a test that needs PostgreSQL."""
+    require_service(
+        is_postgres,
+        "needs PostgreSQL: set NOTIFY_TEST_DATABASE_URL, for example "
+        "postgresql://postgres@127.0.0.1:5432/test",
+    )
+
+
+@pytest.fixture(scope="session")
+def app(app_settings, dbengine):
+    return main({}, dbengine=dbengine, **app_settings)
+
+
+@pytest.fixture
+def tm():
+    manager = transaction.TransactionManager(explicit=True)
+    manager.begin()
+    manager.doom()
+    yield manager
+    manager.abort()
+
+
+@pytest.fixture
+def dbsession(app, tm):
+    from notify_pyramid.models import get_tm_session
+
+    session_factory = app.registry["dbsession_factory"]
+    return get_tm_session(session_factory, tm)
+
+
+@pytest.fixture
+def testapp(app, tm, dbsession):
+    """A WebTest app whose requests share the test's rolled-back session."""
+    return webtest.TestApp(
+        app,
+        extra_environ={
+            "HTTP_HOST": "example.com",
+            "tm.active": True,
+            "tm.manager": tm,
+            "app.dbsession": dbsession,
+        },
+    )
+
+
+@pytest.fixture
+def committed(app, dbengine):
+    """For tests whose work must really commit: empties tables after."""
+    yield app.registry["dbsession_factory"]
+    with dbengine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def sample_service(dbsession):
+    return factories.create_service(dbsession)
+
+
+@pytest.fixture
+def sample_api_key(dbsession, sample_service):
+    """``(api_key, secret)`` of a normal key of the sample service."""
+    return factories.create_api_key(dbsession, sample_service)
+
+
+@pytest.fixture
+def sample_template(dbsession, sample_service):
+    return factories.create_template(dbsession, sample_service)
+
+
+@pytest.fixture
+def sample_email_template(dbsession, sample_service):
+    return factories.create_template(dbsession, sample_service, "email")
