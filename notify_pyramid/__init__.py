@@ -22,6 +22,7 @@ def main(global_config, **settings):
         config.include(".models")
         config.include(".routes")
         config.include(".security")
+        config.include(".tasks")
         config.include(".tweens")
         config.scan(".errors")
         config.scan(".security")

@@ -1,0 +1,80 @@
+"""The Celery application, and queueing tasks once a transaction commits.
+
+With a broker configured (``celery.broker_url``) tasks go through it to
+workers started with ``notify-worker``. Without one (the embedded default)
+Celery runs in eager mode: a queued task runs in the API process, right
+after the transaction that queued it has committed.
+
+A task is only ever queued after commit: if the transaction rolls back,
+nothing is queued, so a worker never looks for a row that does not exist.
+"""
+
+import logging
+
+from celery import Celery
+
+logger = logging.getLogger(__name__)
+
+#: the one Celery application; task modules register on it at import
+celery_app = Celery("notify_pyramid", set_as_current=False)
+
+#: modules that define tasks, imported when the app is configured
+TASK_MODULES: list[str] = []
+
+
+def configure_celery(settings, registry) -> Celery:
+    """Configure :data:`celery_app` from ``settings`` and return it.
+
+    ``registry`` is the Pyramid registry the tasks take their database
+    session factory and settings from.
+    """
+    broker_url = settings.get("celery.broker_url") or ""
+    celery_app.conf.update(
+        broker_url=broker_url or "memory://",
+        task_always_eager=not broker_url,
+        task_serializer="json",
+        accept_content=["json"],
+        result_backend=None,
+        task_ignore_result=True,
+        # a task is acknowledged when done, so a lost worker's task is
+        # delivered again; tasks are written to be safe when that happens
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        timezone="UTC",
+        enable_utc=True,
+    )
+    celery_app.registry = registry
+    for module in TASK_MODULES:
+        celery_app.loader.import_task_module(module)
+    return celery_app
+
+
+def queue_after_commit(request, task_name: str, *args: str) -> None:
+    """Queue ``task_name(*args)`` once the request's transaction commits.
+
+    Nothing is queued if the transaction aborts.
+    """
+    transaction = request.tm.get()
+    transaction.addAfterCommitHook(_send_if_committed, (task_name, args))
+
+
+def _send_if_committed(committed: bool, task_name: str, args) -> None:
+    if not committed:
+        return
+    task = celery_app.tasks.get(task_name)
+    try:
+        if task is None:
+            celery_app.send_task(task_name, args=list(args))
+        else:
+            task.apply_async(args=list(args))
+    except Exception:
+        # the notification is committed and stays "created"; the sweep
+        # for stuck notifications queues it again
+        logger.exception("Could not queue task", extra={"task": task_name})
+
+
+def includeme(config):
+    """Configure Celery from the app's settings."""
+    configure_celery(config.get_settings(), config.registry)
