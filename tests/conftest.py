@@ -147,3 +147,29 @@ def sample_template(dbsession, sample_service):
 @pytest.fixture
 def sample_email_template(dbsession, sample_service):
     return factories.create_template(dbsession, sample_service, "email")
+
+
+@pytest.fixture
+def live_server(app, committed):
+    """A real waitress server on a free loopback port; yields its URL.
+
+    Requests through it commit for real (the ``committed`` fixture empties
+    the tables afterwards).
+    """
+    import threading
+
+    import waitress
+
+    server = waitress.create_server(
+        app,
+        host="127.0.0.1",
+        port=0,
+        threads=4,
+        clear_untrusted_proxy_headers=True,
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.task_dispatcher.shutdown()
+    server.close()
+    thread.join(timeout=10)
