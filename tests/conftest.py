@@ -20,6 +20,8 @@ from notify_pyramid.settings import normalize_database_url
 
 from . import factories
 
+pytest_plugins = ["notify_statsd.testing"]
+
 
 def require_service(available: bool, reason: str) -> None:
     """Skip the test when a service is missing; fail instead in CI."""

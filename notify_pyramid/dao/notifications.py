@@ -5,6 +5,8 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notify_statsd import statsd
+
 from ..models import Notification, NotificationHistory
 from ..models.api_key import KEY_TYPE_TEST
 
@@ -25,6 +27,7 @@ def history_from_notification(
     )
 
 
+@statsd(namespace="dao")
 def dao_create_notification(
     session: Session, notification: Notification
 ) -> Notification:
@@ -41,6 +44,7 @@ def dao_create_notification(
     return notification
 
 
+@statsd(namespace="dao")
 def dao_fetch_notification(
     session: Session, notification_id: uuid.UUID
 ) -> Notification | None:
@@ -48,6 +52,7 @@ def dao_fetch_notification(
     return session.get(Notification, notification_id)
 
 
+@statsd(namespace="dao")
 def dao_fetch_notification_for_service(
     session: Session, service_id: uuid.UUID, notification_id: uuid.UUID
 ) -> Notification | None:
@@ -59,6 +64,7 @@ def dao_fetch_notification_for_service(
     return session.scalars(stmt).first()
 
 
+@statsd(namespace="dao")
 def dao_fetch_history(
     session: Session, notification_id: uuid.UUID
 ) -> NotificationHistory | None:

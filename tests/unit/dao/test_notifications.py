@@ -48,3 +48,14 @@ def test_notification_is_only_found_for_its_service(
         )
         is None
     )
+
+
+def test_notification_dao_calls_are_counted_and_timed(
+    dbsession, sample_template, statsd_recorder
+):
+    notification = factories.create_notification(dbsession, sample_template)
+    dao_fetch_history(dbsession, notification.id)
+
+    statsd_recorder.assert_incremented("dao.dao_create_notification", 1)
+    statsd_recorder.assert_timed("dao.dao_create_notification")
+    statsd_recorder.assert_incremented("dao.dao_fetch_history", 1)
