@@ -81,7 +81,8 @@ def _describe(error) -> tuple[str, str]:
     ):
         text = _FORMAT_MESSAGES[error.validator_value]
     else:
-        text = error.message.replace("'", "")
+        # an empty string quoted as '' would leave a double space behind
+        text = " ".join(error.message.replace("'", "").split())
     if field:
         return field, f"{field} {text}"
     return field, text

@@ -84,3 +84,25 @@ def service_auth_header(service_id, secret) -> tuple[str, str]:
 def admin_auth_header(secret=ADMIN_SECRET) -> tuple[str, str]:
     token = create_jwt_token(secret, ADMIN_CLIENT_ID)
     return ("Authorization", f"Bearer {token}")
+
+
+def create_notification_history(dbsession, template, **overrides):
+    """Add a history row alone, as if its notification had been purged."""
+    from notify_pyramid.models import NotificationHistory
+
+    values = {
+        "id": uuid.uuid4(),
+        "service_id": template.service_id,
+        "template_id": template.id,
+        "template_version": template.version,
+        "key_type": "normal",
+        "notification_type": template.template_type,
+        "status": "created",
+        "billable_units": 0,
+        "created_at": datetime.datetime.now(datetime.UTC),
+    }
+    values.update(overrides)
+    history = NotificationHistory(**values)
+    dbsession.add(history)
+    dbsession.flush()
+    return history

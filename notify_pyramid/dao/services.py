@@ -60,3 +60,21 @@ def dao_replace_guest_list(
             )
         )
     session.flush()
+
+
+def dao_service_name_taken(
+    session: Session, name: str, except_id: uuid.UUID | None = None
+) -> bool:
+    """Return True if a service other than ``except_id`` is called ``name``."""
+    stmt = select(Service.id).where(Service.name == name)
+    if except_id is not None:
+        stmt = stmt.where(Service.id != except_id)
+    return session.execute(stmt.limit(1)).first() is not None
+
+
+def dao_update_service(session: Session, service: Service, **changes):
+    """Apply ``changes`` to ``service`` and flush them."""
+    for field, value in changes.items():
+        setattr(service, field, value)
+    session.flush()
+    return service

@@ -68,3 +68,10 @@ def test_body_that_is_not_json_is_a_bad_request(body):
     with pytest.raises(BadRequestError) as excinfo:
         parse_json_body(FakeRequest(body))
     assert excinfo.value.message == "Invalid JSON supplied in POST data"
+
+
+def test_empty_string_reads_without_a_double_space():
+    schema = Schema({"properties": {"name": {"minLength": 1}}})
+    with pytest.raises(ValidationError) as excinfo:
+        schema.validate({"name": ""})
+    assert excinfo.value.messages == ["name should be non-empty"]
