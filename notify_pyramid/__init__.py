@@ -20,6 +20,7 @@ def main(global_config, **settings):
     with Configurator(settings=settings) as config:
         config.include(".crypto")
         config.include(".models")
+        config.include(".providers")
         config.include(".routes")
         config.include(".security")
         config.include(".tasks")
