@@ -81,6 +81,7 @@ DEFAULTS: dict[str, Any] = {
 PROVIDER_REQUIRED = {
     "mmg": ("mmg.api_key",),
     "firetext": ("firetext.api_key",),
+    "smtp": ("smtp.host",),
 }
 
 BOOLEANS = ("notify.trust_forwarded_headers", "statsd.enabled")

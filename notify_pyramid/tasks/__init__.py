@@ -18,6 +18,7 @@ import logging
 import transaction
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 
 from ..models import get_tm_session
 from . import names
@@ -120,6 +121,15 @@ def _send_if_committed(committed: bool, task_name: str, args) -> None:
         # the notification is committed and stays "created"; the sweep
         # for stuck notifications queues it again
         logger.exception("Could not queue task", extra={"task": task_name})
+
+
+@worker_process_init.connect
+def _new_connections_in_child(**kwargs) -> None:
+    # a forked worker process must not share its parent's pooled
+    # database connections; it opens its own
+    registry = getattr(celery_app, "registry", None)
+    if registry is not None and "dbengine" in registry:
+        registry["dbengine"].dispose(close=False)
 
 
 def includeme(config):
