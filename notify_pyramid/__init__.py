@@ -21,6 +21,7 @@ def main(global_config, **settings):
         config.include(".metrics")
         config.include(".crypto")
         config.include(".models")
+        config.include(".providers")
         config.include(".routes")
         config.include(".security")
         config.include(".tasks")

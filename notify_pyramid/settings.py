@@ -27,6 +27,7 @@ ENVIRONMENT = {
     "REDIS_URL": "redis.url",
     "MMG_API_KEY": "mmg.api_key",
     "FIRETEXT_API_KEY": "firetext.api_key",
+    "SMTP_HOST": "smtp.host",
     "SMTP_USERNAME": "smtp.username",
     "SMTP_PASSWORD": "smtp.password",
     "MMG_RECEIPT_TOKEN": "mmg.receipt_token",
@@ -50,6 +51,37 @@ DEFAULTS: dict[str, Any] = {
     "statsd.prefix": "notifications.api",
     "celery.broker_url": "",
     "redis.url": "",
+    # delivery: which providers, how long to wait for them, how to retry
+    "sms.providers": "log",
+    "email.provider": "log",
+    "email.from_domain": "notify.localhost",
+    "mmg.url": "https://api.mmg.co.uk/jsonv2a/api.php",
+    "mmg.api_key": "",
+    "firetext.url": "https://www.firetext.co.uk/api/sendsms/json",
+    "firetext.api_key": "",
+    "smtp.host": "localhost",
+    "smtp.port": 587,
+    "smtp.security": "starttls",
+    "smtp.username": "",
+    "smtp.password": "",
+    "providers.connect_timeout_seconds": 5.0,
+    "providers.read_timeout_seconds": 30.0,
+    "providers.error_threshold": 3,
+    "providers.error_window_seconds": 60,
+    "providers.cooldown_seconds": 300,
+    "delivery.grace_period_seconds": 300,
+    "delivery.max_attempts": 5,
+    "delivery.retry_backoff_seconds": 10,
+    "delivery.requeue_after_seconds": 600,
+    "delivery.sending_timeout_hours": 72,
+    "delivery.purge_batch_size": 1000,
+}
+
+#: settings that must be set when the provider that needs them is chosen
+PROVIDER_REQUIRED = {
+    "mmg": ("mmg.api_key",),
+    "firetext": ("firetext.api_key",),
+    "smtp": ("smtp.host",),
 }
 
 BOOLEANS = ("notify.trust_forwarded_headers", "statsd.enabled")
@@ -59,8 +91,22 @@ INTEGERS = (
     "sqlalchemy.pool_size",
     "sqlalchemy.max_overflow",
     "sqlalchemy.pool_recycle",
+    "smtp.port",
+    "providers.error_threshold",
+    "providers.error_window_seconds",
+    "providers.cooldown_seconds",
+    "delivery.grace_period_seconds",
+    "delivery.max_attempts",
+    "delivery.retry_backoff_seconds",
+    "delivery.requeue_after_seconds",
+    "delivery.sending_timeout_hours",
+    "delivery.purge_batch_size",
 )
-LISTS = ("notify.admin_client_secrets",)
+FLOATS = (
+    "providers.connect_timeout_seconds",
+    "providers.read_timeout_seconds",
+)
+LISTS = ("notify.admin_client_secrets", "sms.providers")
 
 
 class MissingSettingError(Exception):
@@ -115,9 +161,19 @@ def load_settings(
     for key in INTEGERS:
         if key in result and result[key] not in (None, ""):
             result[key] = int(result[key])
+    for key in FLOATS:
+        if key in result and result[key] not in (None, ""):
+            result[key] = float(result[key])
     for key in LISTS:
         value = result.get(key)
         if isinstance(value, str):
             result[key] = aslist(value.replace(",", " "))
+
+    chosen = [*result["sms.providers"], result["email.provider"]]
+    for provider in chosen:
+        for key in PROVIDER_REQUIRED.get(provider, ()):
+            value = result.get(key)
+            if not value or not str(value).strip():
+                raise MissingSettingError(key)
     result["sqlalchemy.url"] = normalize_database_url(result["sqlalchemy.url"])
     return result

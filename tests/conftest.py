@@ -175,3 +175,101 @@ def live_server(app, committed):
     server.task_dispatcher.shutdown()
     server.close()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def fake_mmg():
+    """A fake MMG on loopback; yields a :class:`tests.fakes.FakeProvider`."""
+    from .fakes import FakeProvider
+
+    provider = FakeProvider(body={"Reference": "mmg-1"}).start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def fake_firetext():
+    """A fake Firetext on loopback."""
+    from .fakes import FakeProvider
+
+    provider = FakeProvider(body={"code": 0, "description": "OK"}).start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def delivery_app(app, app_settings, dbengine, committed):
+    """Build an app with extra settings; its registry serves the tasks.
+
+    Celery is configured from the new app until the test ends, then from
+    the session's app again. Work commits for real (see ``committed``).
+    """
+    from notify_pyramid.tasks import configure_celery
+
+    def build(**overrides):
+        settings = {
+            **app_settings,
+            "mmg.api_key": "test-mmg-key",
+            "firetext.api_key": "test-firetext-key",
+            **overrides,
+        }
+        return main({}, dbengine=dbengine, **settings)
+
+    yield build
+    configure_celery(app.registry.settings, app.registry)
+
+
+@pytest.fixture
+def committed_notification(committed):
+    """Create a notification in a committed transaction; return its id.
+
+    Takes the notification type, the key type and any column override.
+    """
+    import json
+
+    from notify_pyramid.models import get_tm_session
+
+    def create(template_type="sms", key_type="normal", **overrides) -> str:
+        manager = transaction.TransactionManager(explicit=True)
+        with manager:
+            session = get_tm_session(committed, manager)
+            service = factories.create_service(
+                session, sms_sender="NOTIFYTEST", email_from="test.service"
+            )
+            template = factories.create_template(
+                session, service, template_type
+            )
+            api_key, _ = factories.create_api_key(session, service, key_type)
+            values = {
+                "personalisation": factories.ENCRYPTOR.encrypt(
+                    json.dumps({"Name": "Ada"})
+                ),
+                "normalised_to": "447700900123"
+                if template_type == "sms"
+                else "someone@example.com",
+            }
+            values.update(overrides)
+            notification = factories.create_notification(
+                session, template, api_key, **values
+            )
+            return str(notification.id)
+
+    return create
+
+
+@pytest.fixture
+def read_notification(committed):
+    """Return ``(notification, history)`` of an id, read afresh."""
+    import uuid
+
+    from notify_pyramid.models import Notification, NotificationHistory
+
+    def read(notification_id):
+        with committed() as session:
+            nid = uuid.UUID(str(notification_id))
+            return (
+                session.get(Notification, nid),
+                session.get(NotificationHistory, nid),
+            )
+
+    return read

@@ -7,11 +7,21 @@ after the transaction that queued it has committed.
 
 A task is only ever queued after commit: if the transaction rolls back,
 nothing is queued, so a worker never looks for a row that does not exist.
+
+Each task opens its own transaction, as a request does, with
+:func:`task_transaction`.
 """
 
+import contextlib
 import logging
 
+import transaction
 from celery import Celery
+from celery.schedules import crontab
+from celery.signals import worker_process_init
+
+from ..models import get_tm_session
+from . import names
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +29,26 @@ logger = logging.getLogger(__name__)
 celery_app = Celery("notify_pyramid", set_as_current=False)
 
 #: modules that define tasks, imported when the app is configured
-TASK_MODULES: list[str] = []
+TASK_MODULES: list[str] = [
+    "notify_pyramid.tasks.delivery",
+    "notify_pyramid.tasks.periodic",
+]
+
+#: the periodic tasks that ``notify-worker --beat`` schedules
+BEAT_SCHEDULE = {
+    names.TIMEOUT_NOTIFICATIONS: {
+        "task": names.TIMEOUT_NOTIFICATIONS,
+        "schedule": crontab(minute="*/15"),
+    },
+    names.PURGE_NOTIFICATIONS: {
+        "task": names.PURGE_NOTIFICATIONS,
+        "schedule": crontab(hour=3, minute=0),
+    },
+    names.REQUEUE_CREATED: {
+        "task": names.REQUEUE_CREATED,
+        "schedule": crontab(minute="*"),
+    },
+}
 
 
 def configure_celery(settings, registry) -> Celery:
@@ -29,6 +58,8 @@ def configure_celery(settings, registry) -> Celery:
     session factory and settings from.
     """
     broker_url = settings.get("celery.broker_url") or ""
+    # drop connections to a broker that an earlier configuration named
+    celery_app.close()
     celery_app.conf.update(
         broker_url=broker_url or "memory://",
         task_always_eager=not broker_url,
@@ -44,11 +75,28 @@ def configure_celery(settings, registry) -> Celery:
         broker_connection_retry_on_startup=True,
         timezone="UTC",
         enable_utc=True,
+        beat_schedule=BEAT_SCHEDULE,
+        # logging is configured by the ini file, as for the API
+        worker_hijack_root_logger=False,
     )
     celery_app.registry = registry
     for module in TASK_MODULES:
         celery_app.loader.import_task_module(module)
     return celery_app
+
+
+@contextlib.contextmanager
+def task_transaction(registry=None):
+    """Yield a database session in a transaction of its own.
+
+    The transaction commits when the block ends and rolls back if it
+    raises, just as ``pyramid_tm`` does around a request. ``registry``
+    defaults to the one Celery was configured with.
+    """
+    registry = registry if registry is not None else celery_app.registry
+    manager = transaction.TransactionManager(explicit=True)
+    with manager:
+        yield get_tm_session(registry["dbsession_factory"], manager)
 
 
 def queue_after_commit(request, task_name: str, *args: str) -> None:
@@ -73,6 +121,15 @@ def _send_if_committed(committed: bool, task_name: str, args) -> None:
         # the notification is committed and stays "created"; the sweep
         # for stuck notifications queues it again
         logger.exception("Could not queue task", extra={"task": task_name})
+
+
+@worker_process_init.connect
+def _new_connections_in_child(**kwargs) -> None:
+    # a forked worker process must not share its parent's pooled
+    # database connections; it opens its own
+    registry = getattr(celery_app, "registry", None)
+    if registry is not None and "dbengine" in registry:
+        registry["dbengine"].dispose(close=False)
 
 
 def includeme(config):

@@ -1,0 +1,1 @@
+"""The domain: templates, recipients, limits, persist-and-queue."""
