@@ -206,11 +206,15 @@ def delivery_app(app, app_settings, dbengine, committed):
     """
     from notify_pyramid.tasks import configure_celery
 
+    import notify_statsd
+
     def build(**overrides):
         settings = {
             **app_settings,
             "mmg.api_key": "test-mmg-key",
             "firetext.api_key": "test-firetext-key",
+            # keep the statsd client the test configured (a recorder)
+            "statsd.client": notify_statsd.get_client(),
             **overrides,
         }
         return main({}, dbengine=dbengine, **settings)
