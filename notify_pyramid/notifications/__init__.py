@@ -1,0 +1,1 @@
+"""The domain: the rules a notification must pass to be sent."""
