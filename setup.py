@@ -48,6 +48,7 @@ setup(
         "paste.app_factory": ["main = notify_pyramid:main"],
         "console_scripts": [
             "initialize_notify_db = notify_pyramid.scripts.initialize_db:main",
+            "notify_usage = notify_pyramid.scripts.usage:main",
         ],
     },
 )
