@@ -54,7 +54,8 @@ def report(result: RecountResult) -> list[str]:
         lines.append(line)
     applied = sum(1 for c in result.corrections if c.applied)
     skipped = len(result.corrections) - applied
-    summary = f"{result.checked} daily counters checked, {applied} corrected"
+    counters = "counter" if result.checked == 1 else "counters"
+    summary = f"{result.checked} daily {counters} checked, {applied} corrected"
     if skipped:
         summary += f", {skipped} changed during the recount (run it again)"
     lines.append(summary)

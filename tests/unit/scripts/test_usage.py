@@ -97,7 +97,7 @@ def test_recount_command_fixes_a_drifted_counter(
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.splitlines() == [
         f"service {service_id} day 2024-05-01: 5 -> 2",
-        "1 daily counters checked, 1 corrected",
+        "1 daily counter checked, 1 corrected",
     ]
     with committed_session(committed) as session:
         assert dao_fetch_daily_usage(session, service_id, DAY) == 2
