@@ -2,6 +2,7 @@ import logging
 import os
 import threading
 import time
+import urllib.parse
 import uuid
 
 import pytest
@@ -180,4 +181,24 @@ def test_unreachable_redis_is_tried_again_and_warned_about_each_minute(
     assert len(caplog.records) == 2
     statsd_recorder.assert_incremented(
         limits.REDIS_UNAVAILABLE_METRIC, times=4
+    )
+
+
+@pytest.mark.redis
+def test_redis_answering_with_errors_lets_requests_through(
+    redis_url, statsd_recorder, caplog
+):
+    # a database number the server does not have: every command fails
+    broken = urllib.parse.urlsplit(redis_url)._replace(path="/9999")
+    request = service_request(
+        make_rate_limiter({"redis.url": broken.geturl()}), 1
+    )
+
+    with caplog.at_level(logging.WARNING, logger=limits.__name__):
+        check_rate_limit(request)
+        check_rate_limit(request)
+
+    assert [r.error for r in caplog.records] == ["ResponseError"]
+    statsd_recorder.assert_incremented(
+        limits.REDIS_UNAVAILABLE_METRIC, times=2
     )
