@@ -49,6 +49,7 @@ setup(
         "console_scripts": [
             "initialize_notify_db = notify_pyramid.scripts.initialize_db:main",
             "notify-worker = notify_pyramid.scripts.worker:main",
+            "notify_usage = notify_pyramid.scripts.usage:main",
         ],
     },
 )

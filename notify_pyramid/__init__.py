@@ -26,6 +26,7 @@ def main(global_config, **settings):
         config.include(".security")
         config.include(".tasks")
         config.include(".tweens")
+        config.include(".notifications.limits")
         config.scan(".errors")
         config.scan(".security")
         config.scan(".views")

@@ -204,9 +204,8 @@ def delivery_app(app, app_settings, dbengine, committed):
     Celery is configured from the new app until the test ends, then from
     the session's app again. Work commits for real (see ``committed``).
     """
-    from notify_pyramid.tasks import configure_celery
-
     import notify_statsd
+    from notify_pyramid.tasks import configure_celery
 
     def build(**overrides):
         settings = {
