@@ -73,6 +73,10 @@ def dao_fetch_history(
     return session.get(NotificationHistory, notification_id)
 
 
+_INSERT_NOTIFICATION = insert(Notification.__table__)
+_INSERT_HISTORY = insert(NotificationHistory.__table__)
+
+
 @statsd(namespace="dao")
 def dao_insert_notification(session: Session, values: dict) -> None:
     """Insert a notification, and its history row unless it is a test.
@@ -81,10 +85,10 @@ def dao_insert_notification(session: Session, values: dict) -> None:
     because the unit of work adds nothing to two plain inserts; the
     session is marked changed so that its transaction commits them.
     """
-    session.execute(insert(Notification.__table__), values)
+    session.execute(_INSERT_NOTIFICATION, values)
     if values["key_type"] != KEY_TYPE_TEST:
         history = {name: values[name] for name in HISTORY_COLUMNS}
-        session.execute(insert(NotificationHistory.__table__), history)
+        session.execute(_INSERT_HISTORY, history)
     mark_changed(session)
 
 

@@ -11,6 +11,7 @@ never changes, so parsed templates are kept by ``(id, version)``.
 """
 
 import dataclasses
+import functools
 import math
 import re
 import threading
@@ -55,7 +56,7 @@ class ParsedText:
 
     parts: tuple[str | Placeholder, ...]
 
-    @property
+    @functools.cached_property
     def placeholders(self) -> tuple[Placeholder, ...]:
         return tuple(p for p in self.parts if isinstance(p, Placeholder))
 
@@ -117,7 +118,7 @@ class ParsedTemplate:
     content: ParsedText
     subject: ParsedText | None
 
-    @property
+    @functools.cached_property
     def placeholder_names(self) -> tuple[str, ...]:
         """Every placeholder name, subject first, as first written."""
         seen: dict[str, str] = {}

@@ -18,7 +18,7 @@ SEND_SCHEMA = Schema(
     {
         "type": "object",
         "properties": {
-            "to": {"type": "string"},
+            "to": {"type": "string", "maxLength": 255},
             "template": {"type": "string", "format": "uuid"},
             "personalisation": {"type": "object"},
         },

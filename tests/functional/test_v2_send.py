@@ -329,6 +329,16 @@ SEND_REFUSALS = [
         "phone_number 7700 is not of type string",
     ),
     (
+        "spaced out phone number",
+        "sms",
+        {"phone_number": "0" + " " * 300 + "7700900123"},
+        None,
+        "normal",
+        400,
+        "ValidationError",
+        f"phone_number 0{' ' * 300}7700900123 is too long",
+    ),
+    (
         "reference",
         "sms",
         {"reference": "r" * 1001},

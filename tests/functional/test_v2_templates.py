@@ -132,6 +132,12 @@ TEMPLATE_REFUSALS = [
     ),
     (
         "get",
+        "/v2/template/{sms}/version/99999999999999999999",
+        404,
+        error(404, "NoResultFound", "No result found"),
+    ),
+    (
+        "get",
         "/v2/template/{sms}/version/x",
         400,
         error(400, "ValidationError", "version x is not of type integer"),

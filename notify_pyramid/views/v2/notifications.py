@@ -33,7 +33,7 @@ SEND_SCHEMAS = {
         {
             "type": "object",
             "properties": {
-                "phone_number": {"type": "string"},
+                "phone_number": {"type": "string", "maxLength": 255},
                 "sms_sender_id": {"type": ["string", "null"]},
                 "scheduled_for": {"type": ["string", "null"]},
                 **_SENDING_PROPERTIES,
@@ -46,7 +46,7 @@ SEND_SCHEMAS = {
         {
             "type": "object",
             "properties": {
-                "email_address": {"type": "string"},
+                "email_address": {"type": "string", "maxLength": 255},
                 "email_reply_to_id": {"type": ["string", "null"]},
                 "one_click_unsubscribe_url": {
                     "type": "string",

@@ -17,6 +17,8 @@ from ...schemas import Schema, parse_json_body
 from ...security import SERVICE
 from . import timestamp, validate_uuid
 
+MAX_VERSION = 2**31 - 1
+
 LIST_SCHEMA = Schema(
     {
         "type": "object",
@@ -96,12 +98,13 @@ def get_template_version(request):
         raise ValidationError(
             [f"version {raw_version} is not of type integer"]
         )
-    version = dao_fetch_template_version(
-        request.dbsession,
-        request.identity.service.id,
-        template_id,
-        int(raw_version),
-    )
+    number = int(raw_version)
+    # beyond the column's range no version can exist, nor be asked for
+    version = None
+    if number <= MAX_VERSION:
+        version = dao_fetch_template_version(
+            request.dbsession, request.identity.service.id, template_id, number
+        )
     if version is None:
         raise NoResultFound()
     return template_body(version)

@@ -1,6 +1,6 @@
 """add the one-click unsubscribe url of an email notification
 
-Revision ID: v2_unsubscribe_url
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-03
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-03
 import sqlalchemy as sa
 from alembic import op
 
-revision = "v2_unsubscribe_url"
+revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
