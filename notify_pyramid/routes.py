@@ -7,3 +7,8 @@ attach to these names in ``views/``; each view declares its auth level.
 
 def includeme(config):
     config.add_route("status", "/_status")
+
+    # delivery receipts from SMS providers; route order matters: these
+    # must stay before any /notifications/{notification_id} pattern
+    config.add_route("receipts.mmg", "/notifications/sms/mmg")
+    config.add_route("receipts.firetext", "/notifications/sms/firetext")

@@ -1,0 +1,1 @@
+"""The domain: the rules of notifications, apart from HTTP and SQL."""
