@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 
 TOKEN_REFUSED = "Forbidden: receipt token missing or wrong"  # noqa: S105
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+#: a receipt is a few hundred bytes: a body much longer is not one, and
+#: is refused before any parsing
+MAX_BODY_BYTES = 10_000
 
 
 @view_config(
@@ -36,7 +39,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 def process_mmg_response(request):
     """Apply an MMG receipt: a JSON body, whatever the Content-Type."""
     check_receipt_token(request, MMG)
-    receipt = parse_mmg_receipt(request.body)
+    receipt = parse_mmg_receipt(read_body(request, "MMG"))
     process_receipt(request.dbsession, receipt)
     return {"result": "success"}
 
@@ -50,6 +53,7 @@ def process_mmg_response(request):
 def process_firetext_response(request):
     """Apply a Firetext receipt: form-encoded fields."""
     check_receipt_token(request, FIRETEXT)
+    read_body(request, "Firetext")
     receipt = parse_firetext_receipt(read_form(request))
     process_receipt(request.dbsession, receipt)
     return {"result": "success"}
@@ -73,6 +77,26 @@ def check_receipt_token(request, provider: str) -> None:
             extra={"provider": provider},
         )
         raise AuthError(TOKEN_REFUSED, 403)
+
+
+def read_body(request, provider_name: str) -> bytes:
+    """Return the body of ``request``, kept in memory.
+
+    Raises a 400 naming ``provider_name`` when it is longer than
+    :data:`MAX_BODY_BYTES`.
+    """
+    too_large = BadRequestError(
+        f"{provider_name} callback failed: body too large"
+    )
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        raise too_large
+    body = request.body_file.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise too_large
+    # later reads, such as the form parser's, come from this copy
+    request.body = body
+    return body
 
 
 def read_form(request) -> dict[str, str]:
