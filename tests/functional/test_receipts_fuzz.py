@@ -6,9 +6,10 @@ import urllib.parse
 
 import pytest
 import webtest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from notify_pyramid.views.receipts import MAX_BODY_BYTES
 from tests import factories
 
 MMG_URL = "/notifications/sms/mmg"
@@ -38,7 +39,7 @@ json_scalars = (
     | st.booleans()
     | st.integers()
     | st.floats()
-    | st.text()
+    | st.text(max_size=100)
     | st.uuids().map(str)
     | st.sampled_from(["0", "1", "2", "3", "4", "5", 3, 4, "101", "000"])
 )
@@ -57,9 +58,9 @@ firetext_keys = st.sampled_from(
     ["reference", "status", "code", "mobile", "time"]
 ) | st.text(max_size=8)
 form_values = (
-    st.text()
+    st.text(max_size=100)
     | st.uuids().map(str)
-    | st.sampled_from(["0", "1", "2", "9", "", "000", "101", "x" * 3000])
+    | st.sampled_from(["0", "1", "2", "9", "", "000", "101", "x" * 1000])
 )
 
 
@@ -93,6 +94,12 @@ def multipart_body(fields) -> tuple[str, bytes]:
     return content_type, "".join(parts).encode("utf-8", "surrogatepass")
 
 
+def fuzz_post(testapp, url, body: bytes, content_type: str):
+    # longer bodies are refused whole; tests below show that on their own
+    assume(len(body) <= MAX_BODY_BYTES)
+    return post_raw(testapp, url, body, content_type)
+
+
 def assert_answered(response):
     assert response.status_int in (200, 400), response.text
     if response.status_int == 200:
@@ -114,7 +121,7 @@ def test_mmg_random_json_objects(
 ):
     if use_notification:
         body["CID"] = str(notification.id)
-    response = post_raw(
+    response = fuzz_post(
         testapp, MMG_URL, json.dumps(body).encode(), content_type
     )
     assert_answered(response)
@@ -125,7 +132,7 @@ def test_mmg_random_json_objects(
 def test_mmg_random_json_values_and_bytes(testapp, body, content_type):
     if not isinstance(body, bytes):
         body = json.dumps(body).encode()
-    response = post_raw(testapp, MMG_URL, body, content_type)
+    response = fuzz_post(testapp, MMG_URL, body, content_type)
     assert_answered(response)
 
 
@@ -142,13 +149,13 @@ def test_firetext_random_form_fields(
         form.append(("reference", str(notification.id)))
     if multipart:
         content_type, body = multipart_body(form)
-        response = post_raw(testapp, FIRETEXT_URL, body, content_type)
+        response = fuzz_post(testapp, FIRETEXT_URL, body, content_type)
     else:
-        response = testapp.post(
+        response = fuzz_post(
+            testapp,
             FIRETEXT_URL,
-            params=urllib.parse.urlencode(form),
-            content_type="application/x-www-form-urlencoded",
-            expect_errors=True,
+            urllib.parse.urlencode(form).encode(),
+            "application/x-www-form-urlencoded",
         )
     assert_answered(response)
 
@@ -156,7 +163,7 @@ def test_firetext_random_form_fields(
 @FUZZ
 @given(body=st.binary(max_size=2000), content_type=CONTENT_TYPES)
 def test_firetext_random_bytes(testapp, body, content_type):
-    response = post_raw(testapp, FIRETEXT_URL, body, content_type)
+    response = fuzz_post(testapp, FIRETEXT_URL, body, content_type)
     assert_answered(response)
 
 
