@@ -81,8 +81,9 @@ def _describe(error) -> tuple[str, str]:
     ):
         text = _FORMAT_MESSAGES[error.validator_value]
     else:
-        # an empty string quoted as '' would leave a double space behind
-        text = " ".join(error.message.replace("'", "").split())
+        # an empty string quoted as '' would leave a leading space behind;
+        # spaces inside the value are the caller's and are kept
+        text = error.message.replace("'", "").strip()
     if field:
         return field, f"{field} {text}"
     return field, text

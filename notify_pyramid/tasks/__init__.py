@@ -58,8 +58,7 @@ def configure_celery(settings, registry) -> Celery:
     session factory and settings from.
     """
     broker_url = settings.get("celery.broker_url") or ""
-    # drop connections to a broker that an earlier configuration named
-    celery_app.close()
+    _forget_broker_pools()
     celery_app.conf.update(
         broker_url=broker_url or "memory://",
         task_always_eager=not broker_url,
@@ -83,6 +82,23 @@ def configure_celery(settings, registry) -> Celery:
     for module in TASK_MODULES:
         celery_app.loader.import_task_module(module)
     return celery_app
+
+
+def _forget_broker_pools() -> None:
+    """Make the next send open a pool on the broker configured next.
+
+    The app keeps the connection pool of the broker it first sent
+    through, and its ``amqp`` helper keeps a producer pool on that same
+    broker; each is kept until forgotten. Celery's ``close()`` forgets
+    only the first (and unregisters the app), so once any task had been
+    sent, even eagerly, tasks kept going to the broker named before. The
+    pools themselves stay in kombu's process-wide registry, which hands
+    them out again if their broker is named again.
+    """
+    celery_app._pool = None
+    amqp = celery_app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 @contextlib.contextmanager

@@ -92,6 +92,20 @@ def set_status(committed, notification_id, status):
             )
 
 
+def test_tasks_go_to_a_broker_configured_after_an_eager_send(
+    broker, delivery_app
+):
+    # eager mode still takes a producer from the app's pool
+    deliver_sms.apply_async(args=["not-a-notification-id"])
+    delivery_app(**{"celery.broker_url": broker})
+
+    deliver_sms.apply_async(args=["not-a-notification-id"])
+
+    client = redis.Redis.from_url(broker)
+    assert client.llen("celery") == 1
+    client.close()
+
+
 def test_worker_sends_each_notification_once(
     worker, fake_mmg, committed_notification, read_notification
 ):
