@@ -37,3 +37,31 @@ def includeme(config):
         ("admin.statistics.usage_daily", "GET", service + "/usage/daily"),
     ):
         config.add_route(name, pattern, request_method=method)
+
+    # the public sending API: v2 (the official clients' API) and v1 send;
+    # the POST-only routes let other methods fall through to the id routes
+    config.add_route(
+        "v2.notifications.sms", "/v2/notifications/sms", request_method="POST"
+    )
+    config.add_route(
+        "v2.notifications.email",
+        "/v2/notifications/email",
+        request_method="POST",
+    )
+    config.add_route("v2.notifications.list", "/v2/notifications")
+    config.add_route("v2.notifications.get", "/v2/notifications/{id}")
+    config.add_route("v2.templates.list", "/v2/templates")
+    config.add_route("v2.template.get", "/v2/template/{id}")
+    config.add_route(
+        "v2.template.version", "/v2/template/{id}/version/{version}"
+    )
+    config.add_route("v2.template.preview", "/v2/template/{id}/preview")
+    config.add_route(
+        "v1.notifications.sms", "/notifications/sms", request_method="POST"
+    )
+    config.add_route(
+        "v1.notifications.email",
+        "/notifications/email",
+        request_method="POST",
+    )
+    config.add_route("v1.notifications.get", "/notifications/{id}")

@@ -2,12 +2,13 @@
 
 import uuid
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, insert, or_, select
+from sqlalchemy.orm import Session, aliased
+from zope.sqlalchemy import mark_changed
 
 from notify_statsd import statsd
 
-from ..models import Notification, NotificationHistory
+from ..models import Notification, NotificationHistory, TemplateHistory
 from ..models.api_key import KEY_TYPE_TEST
 
 #: columns a history row shares with its notification
@@ -70,3 +71,115 @@ def dao_fetch_history(
 ) -> NotificationHistory | None:
     """Return the history row of a notification, or None."""
     return session.get(NotificationHistory, notification_id)
+
+
+_INSERT_NOTIFICATION = insert(Notification.__table__)
+_INSERT_HISTORY = insert(NotificationHistory.__table__)
+
+
+@statsd(namespace="dao")
+def dao_insert_notification(session: Session, values: dict) -> None:
+    """Insert a notification, and its history row unless it is a test.
+
+    ``values`` holds every column of the notification. Core statements,
+    because the unit of work adds nothing to two plain inserts; the
+    session is marked changed so that its transaction commits them.
+    """
+    session.execute(_INSERT_NOTIFICATION, values)
+    if values["key_type"] != KEY_TYPE_TEST:
+        history = {name: values[name] for name in HISTORY_COLUMNS}
+        session.execute(_INSERT_HISTORY, history)
+    mark_changed(session)
+
+
+#: a notification with the template version it was rendered from
+_WITH_TEMPLATE = (
+    Notification,
+    TemplateHistory.template_type,
+    TemplateHistory.content,
+    TemplateHistory.subject,
+)
+
+
+def _join_template_version(stmt):
+    return stmt.join(
+        TemplateHistory,
+        and_(
+            TemplateHistory.id == Notification.template_id,
+            TemplateHistory.version == Notification.template_version,
+        ),
+    )
+
+
+@statsd(namespace="dao")
+def dao_fetch_notification_with_template(
+    session: Session, service_id: uuid.UUID, notification_id: uuid.UUID
+):
+    """Return ``(notification, template_type, content, subject)`` or None.
+
+    One statement: the service's notification joined to the template
+    version it was rendered from.
+    """
+    stmt = _join_template_version(select(*_WITH_TEMPLATE)).where(
+        Notification.id == notification_id,
+        Notification.service_id == service_id,
+    )
+    return session.execute(stmt).first()
+
+
+@statsd(namespace="dao")
+def dao_fetch_notifications_page(
+    session: Session,
+    service_id: uuid.UUID,
+    key_type: str,
+    *,
+    statuses: list[str] | None = None,
+    notification_types: list[str] | None = None,
+    reference: str | None = None,
+    older_than: uuid.UUID | None = None,
+    page_size: int = 250,
+):
+    """Return a page of a service's notifications, newest first.
+
+    Only notifications sent with keys of ``key_type``; each row is
+    ``(notification, template_type, content, subject)``. ``older_than``
+    names a notification: the page starts after it (after nothing when it
+    is unknown). One statement, on the (service, key type, created at)
+    index.
+    """
+    stmt = _join_template_version(select(*_WITH_TEMPLATE)).where(
+        Notification.service_id == service_id,
+        Notification.key_type == key_type,
+    )
+    if statuses:
+        stmt = stmt.where(Notification.status.in_(statuses))
+    if notification_types:
+        stmt = stmt.where(
+            Notification.notification_type.in_(notification_types)
+        )
+    if reference is not None:
+        stmt = stmt.where(Notification.client_reference == reference)
+    if older_than is not None:
+        # (created_at, id) strictly before the named notification's
+        anchor = aliased(Notification)
+        anchor_created = (
+            select(anchor.created_at)
+            .where(
+                anchor.id == older_than,
+                anchor.service_id == service_id,
+            )
+            .scalar_subquery()
+        )
+        stmt = stmt.where(
+            or_(
+                Notification.created_at < anchor_created,
+                and_(
+                    Notification.created_at == anchor_created,
+                    Notification.id < older_than,
+                ),
+            )
+        )
+    stmt = stmt.order_by(
+        Notification.created_at.desc(), Notification.id.desc()
+    ).limit(page_size)
+    return session.execute(stmt).all()

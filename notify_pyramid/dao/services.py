@@ -78,3 +78,18 @@ def dao_update_service(session: Session, service: Service, **changes):
         setattr(service, field, value)
     session.flush()
     return service
+
+
+def dao_is_on_guest_list(
+    session: Session,
+    service_id: uuid.UUID,
+    recipient_type: str,
+    recipient: str,
+) -> bool:
+    """Return True if the normalised ``recipient`` is on the guest list."""
+    stmt = select(ServiceGuestList.id).where(
+        ServiceGuestList.service_id == service_id,
+        ServiceGuestList.recipient_type == recipient_type,
+        ServiceGuestList.recipient == recipient,
+    )
+    return session.execute(stmt.limit(1)).first() is not None

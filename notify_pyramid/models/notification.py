@@ -81,6 +81,8 @@ class Notification(Base):
     status: Mapped[str] = mapped_column(String(20), default=CREATED)
     billable_units: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime.datetime] = mapped_column(default=utcnow)
+    # an email's one-click unsubscribe link, given by the sender
+    one_click_unsubscribe_url: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime.datetime | None]
     sent_by: Mapped[str | None] = mapped_column(String(50))
     updated_at: Mapped[datetime.datetime | None]

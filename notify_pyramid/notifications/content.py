@@ -1,63 +1,78 @@
-"""The message a notification carries, rendered from its template."""
+"""The text of a notification, rendered when it is read.
 
-import json
-import re
-from typing import NamedTuple
+Bodies are not stored: a notification keeps its template id and version
+and its encrypted personalisation, and its text is rendered from those
+whenever it is needed (answering a client, handing it to a provider).
+"""
 
-from ..models import Notification, TemplateHistory
+import dataclasses
+import uuid
 
-_PLACEHOLDER = re.compile(r"\(\(([^()?]+?)(?:\?\?([^()]*))?\)\)")
-_IGNORED = re.compile(r"[\s_-]")
-_TRUTHY = frozenset(("yes", "y", "true", "t", "1", "include", "show"))
+from ..crypto import Encryptor
+from ..dao.templates import dao_fetch_template_version
+from ..models import Notification
+from .send import decrypt_personalisation
+from .templates import parsed_template, render
 
 
-class Content(NamedTuple):
+@dataclasses.dataclass(frozen=True)
+class Content:
+    """A notification's text: its body, and an email's subject."""
+
     body: str
     subject: str | None
 
 
-def _key(name: str) -> str:
-    return _IGNORED.sub("", name).lower()
+class TemplateVersionMissing(LookupError):
+    """The template version a notification names does not exist."""
 
 
-def render(text: str, personalisation: dict) -> str:
-    """Fill ``((name))`` and ``((name??text))`` from ``personalisation``.
-
-    Names match ignoring case, spaces, ``_`` and ``-``. A placeholder with
-    no value is left as it is.
-    """
-    values = {_key(str(k)): v for k, v in personalisation.items()}
-
-    def replace(match):
-        key = _key(match.group(1))
-        conditional = match.group(2)
-        if key not in values or values[key] is None:
-            return match.group(0)
-        value = values[key]
-        if conditional is not None:
-            shown = str(value).strip().lower() in _TRUTHY
-            return conditional if shown else ""
-        return str(value)
-
-    return _PLACEHOLDER.sub(replace, text)
-
-
-def notification_content(dbsession, notification: Notification, encryptor):
-    """Return the :class:`Content` a notification was sent with.
-
-    Renders the template version the notification records with its
-    decrypted personalisation.
-    """
-    template = dbsession.get(
-        TemplateHistory,
-        (notification.template_id, notification.template_version),
+def render_content(
+    encryptor: Encryptor,
+    *,
+    template_id: uuid.UUID,
+    template_version: int,
+    template_type: str,
+    content: str,
+    subject: str | None,
+    personalisation: str | None,
+) -> Content:
+    """Render a template version with encrypted ``personalisation``."""
+    parsed = parsed_template(
+        template_id, template_version, template_type, content, subject
     )
-    personalisation = {}
-    if notification.personalisation:
-        personalisation = json.loads(
-            encryptor.decrypt(notification.personalisation)
+    rendered = render(
+        parsed, decrypt_personalisation(encryptor, personalisation)
+    )
+    return Content(body=rendered.body, subject=rendered.subject)
+
+
+def notification_content(
+    dbsession, notification: Notification, encryptor: Encryptor
+) -> Content:
+    """Return the text of ``notification``.
+
+    Renders the template version the notification was sent with, using its
+    decrypted personalisation. Raises :class:`TemplateVersionMissing` if
+    that version is not in ``templates_history``.
+    """
+    version = dao_fetch_template_version(
+        dbsession,
+        notification.service_id,
+        notification.template_id,
+        notification.template_version,
+    )
+    if version is None:
+        raise TemplateVersionMissing(
+            f"template {notification.template_id} has no version "
+            f"{notification.template_version}"
         )
-    subject = None
-    if template.subject is not None:
-        subject = render(template.subject, personalisation)
-    return Content(render(template.content, personalisation), subject)
+    return render_content(
+        encryptor,
+        template_id=notification.template_id,
+        template_version=notification.template_version,
+        template_type=version.template_type,
+        content=version.content,
+        subject=version.subject,
+        personalisation=notification.personalisation,
+    )
