@@ -39,4 +39,5 @@ export BENCH_DATABASE_URL
 bench: install
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/daily_limit.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/v2_send.py
 	$(BIN)/python bench/statsd_decorator.py

@@ -153,6 +153,12 @@ def parse_args(argv=None):
         help="Celery broker the API queues to (default: in-process memory)",
     )
     parser.add_argument(
+        "--switch-interval",
+        type=float,
+        default=None,
+        help="set sys.setswitchinterval() in the servers (Python: 0.005)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         default=bool(env("BENCH_PROFILE")),
@@ -343,7 +349,9 @@ def routes_of(app) -> set[str]:
     return found
 
 
-def start_servers(workdir, kind, settings, processes, threads):
+def start_servers(
+    workdir, kind, settings, processes, threads, switch_interval=None
+):
     """Return ``processes`` servers of the API or the hello-world."""
     result = []
     for index in range(processes):
@@ -362,11 +370,11 @@ def start_servers(workdir, kind, settings, processes, threads):
             threads,
             workdir / f"{name}.log",
         )
-        result.append(servers.Server(ini, port, ready))
+        result.append(servers.Server(ini, port, ready, switch_interval))
     return result
 
 
-def drive(args, ports, source, expected_status) -> dict:
+def drive(args, ports, source, expected_status, pids=()) -> dict:
     """Run the load generator; add how busy the machine was meanwhile."""
     spec = {
         "targets": [["127.0.0.1", port] for port in ports],
@@ -376,7 +384,7 @@ def drive(args, ports, source, expected_status) -> dict:
         "expected_status": expected_status,
         "source": source,
     }
-    watch = machine_load.CpuWatch(args.database_name)
+    watch = machine_load.CpuWatch(args.database_name, pids)
     watch.start()
     result = loadgen.run_in_subprocess(spec)
     result["machine"] = watch.stop()
@@ -593,7 +601,12 @@ def run_all(args, url, settings, fixture, scripts, workdir, report):
     window = args.warmup + args.duration
     for processes in (1, 2):
         hello = start_servers(
-            workdir, "hello", settings, processes, args.threads
+            workdir,
+            "hello",
+            settings,
+            processes,
+            args.threads,
+            args.switch_interval,
         )
         with servers.running(hello):
             ports = [server.port for server in hello]
@@ -602,6 +615,7 @@ def run_all(args, url, settings, fixture, scripts, workdir, report):
                 ports,
                 {"kind": "fixed", "requests": [hello_request()]},
                 200,
+                pids(hello),
             )
         report.add("hello-world", processes, result)
         hello_rate = result["rate"]
@@ -615,13 +629,20 @@ def run_all(args, url, settings, fixture, scripts, workdir, report):
             )
             fixture.analyze()
 
-        api = start_servers(workdir, "api", settings, processes, args.threads)
+        api = start_servers(
+            workdir,
+            "api",
+            settings,
+            processes,
+            args.threads,
+            args.switch_interval,
+        )
         with servers.running(api):
             ports = [server.port for server in api]
             for label, source, status in api_sources(
                 fixture, scripts, processes, receipts_block
             ):
-                result = drive(args, ports, source, status)
+                result = drive(args, ports, source, status, pids(api))
                 if source["kind"] == "receipt":
                     result["delivered"] = fixture.delivered(
                         f"receipts-{processes}p"
@@ -722,6 +743,10 @@ def profile_api(args, server, fixture, scripts, workdir, report):
         report.profile(label, output)
 
 
+def pids(running) -> list[int]:
+    return [server.process.pid for server in running]
+
+
 def hello_request() -> str:
     return sources.http_request("GET", "/").decode("latin-1")
 
@@ -757,6 +782,8 @@ class Report:
             f"warm-up {a.warmup:g} s, measured {a.duration:g} s each, "
             f"broker {a.broker}"
         )
+        if a.switch_interval is not None:
+            print(f"servers' GIL switch interval {a.switch_interval:g} s")
         print(f"ini files, logs and pgbench scripts in {self.workdir}\n")
 
     def scripts(self, scripts: dict) -> None:
@@ -788,7 +815,10 @@ class Report:
         others = machine["others"]
         if others > DISTURBED:
             self.disturbed = max(self.disturbed, others)
-        return f", others {others:.0%} of the CPUs"
+        servers = ""
+        if "watched_cores" in machine and machine["watched_cores"]:
+            servers = f", servers {machine['watched_cores']:.2f} cores"
+        return f"{servers}, others {others:.0%} of the CPUs"
 
     def add(self, label: str, processes: int, result: dict) -> None:
         self.results[(label, processes)] = result

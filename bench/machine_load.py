@@ -57,8 +57,9 @@ def _processes() -> dict[int, tuple[int, int, str]]:
 class CpuWatch:
     """CPU use of the whole machine and of others, over one run."""
 
-    def __init__(self, database: str):
+    def __init__(self, database: str, watched: list[int] = ()):
         self.database = database
+        self.watched = list(watched)
         self.available = (PROC / "stat").exists()
 
     def start(self) -> None:
@@ -79,7 +80,10 @@ class CpuWatch:
             self._latest.update(_processes())
 
     def stop(self) -> dict:
-        """Return the shares of all CPUs used in all and by others."""
+        """Return the shares of all CPUs used in all and by others.
+
+        ``watched_cores`` is the CPU the watched processes used, in cores.
+        """
         if not self.available:
             return {}
         total, busy = (
@@ -94,8 +98,19 @@ class CpuWatch:
         for pid, (_, jiffies, cmdline) in after.items():
             if pid in ours_pids or self._serves_us(cmdline):
                 ours += jiffies - self._before.get(pid, (0, 0, ""))[1]
+        # the watched processes' CPU, in cores (one core busy reads 1.0)
+        cores = os.cpu_count() or 1
+        watched = sum(
+            after[pid][1] - self._before.get(pid, (0, 0, ""))[1]
+            for pid in self.watched
+            if pid in after
+        )
         total = max(total, 1)
-        return {"busy": busy / total, "others": max(0, busy - ours) / total}
+        return {
+            "busy": busy / total,
+            "others": max(0, busy - ours) / total,
+            "watched_cores": watched * cores / total,
+        }
 
     def _serves_us(self, cmdline: str) -> bool:
         # PostgreSQL titles a backend "postgres: user database host ..."

@@ -68,17 +68,35 @@ def write_ini(
 class Server:
     """A ``pserve`` child process serving one ini file on one port."""
 
-    def __init__(self, ini: Path, port: int, ready_path: str):
+    def __init__(
+        self,
+        ini: Path,
+        port: int,
+        ready_path: str,
+        switch_interval: float | None = None,
+    ):
         self.ini = ini
+        self.switch_interval = switch_interval
         self.port = port
         self.ready_path = ready_path
         self.output = ini.with_suffix(".out")
         self.process = None
 
     def start(self) -> "Server":
+        command = [sys.executable, "-m", "pyramid.scripts.pserve", self.ini]
+        if self.switch_interval is not None:
+            # how long a thread may hold the GIL while another waits for it
+            command = [
+                sys.executable,
+                "-c",
+                "import sys; from pyramid.scripts.pserve import main; "
+                f"sys.setswitchinterval({self.switch_interval!r}); "
+                "sys.exit(main(sys.argv))",
+                str(self.ini),
+            ]
         with self.output.open("w") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "pyramid.scripts.pserve", self.ini],
+                command,
                 cwd=ROOT,
                 stdout=output,
                 stderr=subprocess.STDOUT,
