@@ -29,6 +29,7 @@ tests_require = [
     "pytest>=8",
     "ruff>=0.6",
     "WebTest>=3.0",
+    "hypothesis>=6.100",
 ]
 
 setup(

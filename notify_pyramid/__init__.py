@@ -18,6 +18,7 @@ def main(global_config, **settings):
         raise SystemExit(f"notify-pyramid cannot start: {exc}") from None
 
     with Configurator(settings=settings) as config:
+        config.include(".request")
         config.include(".metrics")
         config.include(".crypto")
         config.include(".models")

@@ -8,6 +8,11 @@ attach to these names in ``views/``; each view declares its auth level.
 def includeme(config):
     config.add_route("status", "/_status")
 
+    # delivery receipts from SMS providers; route order matters: these
+    # must stay before any /notifications/{notification_id} pattern
+    config.add_route("receipts.mmg", "/notifications/sms/mmg")
+    config.add_route("receipts.firetext", "/notifications/sms/firetext")
+
     # admin API: services, API keys, guest lists, templates, statistics
     service = "/service/{service_id}"
     for name, method, pattern in (

@@ -276,3 +276,24 @@ def read_notification(committed):
             )
 
     return read
+
+
+@pytest.fixture
+def redis_url():
+    """The Redis database the tests may use; skips (or fails) without it."""
+    import redis
+
+    url = os.environ.get("NOTIFY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+        available = True
+    except redis.RedisError:
+        available = False
+    finally:
+        client.close()
+    require_service(
+        available,
+        f"needs Redis at NOTIFY_TEST_REDIS_URL (now {url})",
+    )
+    return url

@@ -1,15 +1,20 @@
 """Data access for notifications and their history."""
 
+import dataclasses
+import datetime
 import uuid
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import identity_key
 from zope.sqlalchemy import mark_changed
 
 from notify_statsd import statsd
 
 from ..models import Notification, NotificationHistory, TemplateHistory
 from ..models.api_key import KEY_TYPE_TEST
+from ..models.meta import utcnow
+from ..models.notification import FINAL_STATUSES, PENDING
 
 #: columns a history row shares with its notification
 HISTORY_COLUMNS = tuple(
@@ -183,3 +188,118 @@ def dao_fetch_notifications_page(
         Notification.created_at.desc(), Notification.id.desc()
     ).limit(page_size)
     return session.execute(stmt).all()
+
+
+@dataclasses.dataclass(frozen=True)
+class StatusChange:
+    """What a conditional status update wrote to a notification."""
+
+    status: str
+    sent_at: datetime.datetime | None
+    sent_by: str | None
+    updated_at: datetime.datetime
+    completed_at: datetime.datetime | None
+
+
+@statsd(namespace="dao")
+def dao_update_notification_status_by_id(
+    session: Session,
+    notification_id: uuid.UUID,
+    status: str,
+    *,
+    allowed_from: tuple[str, ...],
+    status_if_pending: str | None = None,
+    sent_by: str | None = None,
+) -> StatusChange | None:
+    """Move a notification to ``status`` if it is in ``allowed_from``.
+
+    A single conditional UPDATE, so that of concurrent callers exactly one
+    finds the row in an allowed status and changes it: no read-then-write
+    race. ``status_if_pending`` is written instead of ``status`` when the
+    notification is ``pending``; ``sent_by`` fills an empty ``sent_by``;
+    ``completed_at`` is set when the new status is final. The history row,
+    if there is one, gets the same change in the same transaction.
+
+    Returns the :class:`StatusChange` written, or None when the
+    notification does not exist or is not in an allowed status.
+    """
+    if status_if_pending is not None and (
+        (status in FINAL_STATUSES) != (status_if_pending in FINAL_STATUSES)
+    ):
+        raise ValueError("status_if_pending must be as final as status")
+    if not allowed_from:
+        return None
+    now = utcnow()
+
+    new_status = status
+    if status_if_pending is not None and PENDING in allowed_from:
+        new_status = case(
+            (Notification.status == PENDING, status_if_pending),
+            else_=status,
+        )
+    values = {
+        Notification.status: new_status,
+        Notification.updated_at: now,
+    }
+    if status in FINAL_STATUSES:
+        values[Notification.completed_at] = now
+    if sent_by is not None:
+        values[Notification.sent_by] = func.coalesce(
+            func.nullif(Notification.sent_by, ""), sent_by
+        )
+
+    stmt = (
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status.in_(allowed_from),
+        )
+        .values(values)
+        .returning(
+            Notification.status,
+            Notification.sent_at,
+            Notification.sent_by,
+            Notification.updated_at,
+            Notification.completed_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    row = session.execute(stmt).one_or_none()
+    if row is None:
+        return None
+    change = StatusChange(*row)
+    _expire_cached(session, Notification, notification_id)
+
+    # the history row mirrors what the notification now holds
+    session.execute(
+        update(NotificationHistory)
+        .where(NotificationHistory.id == notification_id)
+        .values(
+            status=change.status,
+            sent_by=change.sent_by,
+            updated_at=change.updated_at,
+            completed_at=change.completed_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    _expire_cached(session, NotificationHistory, notification_id)
+    return change
+
+
+def _expire_cached(session: Session, model, row_id: uuid.UUID) -> None:
+    # a copy of the row already in the session would be stale; expiring it
+    # makes the next read fetch what the UPDATE wrote
+    instance = session.identity_map.get(identity_key(model, row_id))
+    if instance is not None:
+        session.expire(instance)
+
+
+@statsd(namespace="dao")
+def dao_fetch_notification_status(
+    session: Session, notification_id: uuid.UUID
+) -> str | None:
+    """Return the status of a notification, or None if there is none."""
+    stmt = select(Notification.status).where(
+        Notification.id == notification_id
+    )
+    return session.scalars(stmt).first()

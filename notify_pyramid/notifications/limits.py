@@ -337,6 +337,17 @@ def reserve_daily_allowance(dbsession, service, key_type: str) -> None:
         raise _daily_limit_error(service)
 
 
+def check_send_limits(request) -> None:
+    """Apply the per-minute and the daily limit to a send request.
+
+    Called by the sending views before the body is even parsed, so a
+    client over a limit costs as little as possible.
+    """
+    check_rate_limit(request)
+    identity = request.identity
+    check_daily_limit(request.dbsession, identity.service, identity.key_type)
+
+
 @dataclasses.dataclass(frozen=True)
 class UsageCorrection:
     """A counter that disagreed with history, and what became of it."""

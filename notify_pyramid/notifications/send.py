@@ -23,6 +23,7 @@ from ..models.meta import utcnow
 from ..models.notification import CREATED
 from ..models.service import EMAIL_TYPE, SMS_TYPE, Service
 from ..tasks import names
+from .limits import reserve_daily_allowance
 from .recipients import (
     check_recipient_allowed,
     validate_recipient,
@@ -172,6 +173,9 @@ def persist_and_queue(
     key, its simulated receipt) is queued to run once that transaction
     commits, and is never queued if it rolls back.
     """
+    # the daily allowance is taken in this transaction: a rollback, or a
+    # refusal here, gives it back
+    reserve_daily_allowance(dbsession, service, values["key_type"])
     dao_insert_notification(dbsession, values)
 
     notification_id = str(values["id"])

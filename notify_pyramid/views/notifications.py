@@ -9,6 +9,7 @@ from ..dao.notifications import dao_fetch_notification_with_template
 from ..errors import InvalidEmailError, InvalidPhoneError, NoResultFound
 from ..models.service import EMAIL_TYPE, SMS_TYPE
 from ..notifications.content import render_content
+from ..notifications.limits import check_send_limits
 from ..notifications.send import send_notification as send
 from ..schemas import Schema, parse_json_body
 from ..security import SERVICE
@@ -40,6 +41,7 @@ _ROUTE_TYPES = {
 )
 def send_notification(request):
     notification_type = _ROUTE_TYPES[request.matched_route.name]
+    check_send_limits(request)
     data = SEND_SCHEMA.validate(parse_json_body(request))
 
     identity = request.identity

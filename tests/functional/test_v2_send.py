@@ -336,7 +336,8 @@ SEND_REFUSALS = [
         "normal",
         400,
         "ValidationError",
-        f"phone_number 0{' ' * 300}7700900123 is too long",
+        # runs of white space in an echoed value read as one space
+        "phone_number 0 7700900123 is too long",
     ),
     (
         "reference",

@@ -14,6 +14,7 @@ from ...errors import BadRequestError, NoResultFound, ValidationError
 from ...models.notification import FAILURE_STATUSES, STATUSES
 from ...models.service import EMAIL_TYPE, SMS_TYPE
 from ...notifications.content import render_content
+from ...notifications.limits import check_send_limits
 from ...notifications.send import send_notification
 from ...schemas import Schema, parse_json_body
 from ...security import SERVICE
@@ -97,6 +98,7 @@ _LIST_MULTIPLE = {
 )
 def post_notification(request):
     notification_type = _ROUTE_TYPES[request.matched_route.name]
+    check_send_limits(request)
     data = SEND_SCHEMAS[notification_type].validate(parse_json_body(request))
 
     identity = request.identity
