@@ -160,20 +160,31 @@ def live_server(app, committed):
     """
     import threading
 
-    import waitress
+    from waitress.server import TcpWSGIServer
 
-    server = waitress.create_server(
-        app,
-        host="127.0.0.1",
-        port=0,
-        threads=4,
-        clear_untrusted_proxy_headers=True,
-    )
+    class StoppableServer(TcpWSGIServer):
+        stopping = False
+
+        def run(self):
+            try:
+                self.asyncore.loop(0.5, map=self._map)
+            except OSError:
+                # closing the sockets under the loop is how it stops
+                if not self.stopping:
+                    raise
+
+        def stop(self):
+            self.stopping = True
+            while self._map:
+                for channel in list(self._map.values()):
+                    channel.handle_close()
+            self.task_dispatcher.shutdown()
+
+    server = StoppableServer(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
-    server.task_dispatcher.shutdown()
-    server.close()
+    server.stop()
     thread.join(timeout=10)
 
 

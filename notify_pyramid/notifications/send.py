@@ -18,7 +18,6 @@ from ..crypto import Encryptor
 from ..dao.notifications import dao_insert_notification
 from ..dao.templates import dao_fetch_template_for_sending
 from ..errors import BadRequestError
-from ..models.api_key import KEY_TYPE_TEST
 from ..models.meta import utcnow
 from ..models.notification import CREATED
 from ..models.service import EMAIL_TYPE, SMS_TYPE, Service
@@ -169,20 +168,18 @@ def persist_and_queue(
     """Write a new notification and queue its next task after commit.
 
     The notification and, for normal and team keys, its history row are
-    inserted in the caller's transaction. Its delivery (or, for a test
-    key, its simulated receipt) is queued to run once that transaction
-    commits, and is never queued if it rolls back.
+    inserted in the caller's transaction. Its delivery is queued to run
+    once that transaction commits, and is never queued if it rolls back.
     """
     # the daily allowance is taken in this transaction: a rollback, or a
     # refusal here, gives it back
     reserve_daily_allowance(dbsession, service, values["key_type"])
     dao_insert_notification(dbsession, values)
 
+    # the delivery task claims a test key's notification like any other,
+    # then simulates its receipt instead of calling a provider
     notification_id = str(values["id"])
-    if values["key_type"] == KEY_TYPE_TEST:
-        queue(names.SIMULATE_RECEIPT, notification_id)
-    else:
-        queue(_DELIVERY_TASKS[values["notification_type"]], notification_id)
+    queue(_DELIVERY_TASKS[values["notification_type"]], notification_id)
     logger.info(
         "Notification created",
         extra={

@@ -101,7 +101,7 @@ def test_email_is_sent_and_queued_for_delivery(sender, tm, dbsession):
     assert queued(tm) == [(names.DELIVER_EMAIL, (body["id"],))]
 
 
-def test_test_key_sends_go_to_simulated_receipts_without_history(
+def test_test_key_sends_are_queued_for_delivery_without_history(
     sender, tm, dbsession
 ):
     response = sender.post("/v2/notifications/sms", sms(sender), "test")
@@ -109,7 +109,8 @@ def test_test_key_sends_go_to_simulated_receipts_without_history(
     notification_id = uuid.UUID(response.json["id"])
     assert dbsession.get(Notification, notification_id).key_type == "test"
     assert dbsession.get(NotificationHistory, notification_id) is None
-    assert queued(tm) == [(names.SIMULATE_RECEIPT, (str(notification_id),))]
+    # the delivery task simulates the receipt instead of calling a provider
+    assert queued(tm) == [(names.DELIVER_SMS, (str(notification_id),))]
 
 
 def test_notification_records_the_template_version_used(sender, dbsession):
