@@ -791,11 +791,13 @@ class Report:
             if kind not in scripts:
                 self.note(f"{label}: not in this build, skipped")
                 continue
-            body = scripts[kind].read_text().splitlines()
-            statements = [
-                line.split()[0]
-                for line in body
+            sql = "\n".join(
+                line
+                for line in scripts[kind].read_text().splitlines()
                 if line and not line.startswith(("--", "\\"))
+            )
+            statements = [
+                part.split()[0] for part in sql.split(";\n") if part.strip()
             ]
             print(
                 f"{label}: {len(statements)} statements "
