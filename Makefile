@@ -32,3 +32,12 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# every benchmark under bench/, on the PostgreSQL database named here
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/bench
+export BENCH_DATABASE_URL
+bench: install
+	$(BIN)/python bench/api.py
+	$(BIN)/python bench/daily_limit.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/v2_send.py
+	$(BIN)/python bench/statsd_decorator.py
