@@ -1,5 +1,6 @@
 """Services, their guest lists, and their daily usage counters."""
 
+import dataclasses
 import datetime
 import uuid
 
@@ -57,6 +58,28 @@ class Service(Base):
 
     def has_permission(self, permission: str) -> bool:
         return permission in (self.permissions or ())
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceSnapshot:
+    """A service's settings as read once for a request, without the ORM.
+
+    What the sending path needs to know about the caller's service; cheap
+    to build on every authenticated request.
+    """
+
+    id: uuid.UUID
+    name: str
+    active: bool
+    restricted: bool
+    message_limit: int
+    rate_limit: int
+    permissions: tuple[str, ...]
+    sms_sender: str
+    email_from: str
+
+    def has_permission(self, permission: str) -> bool:
+        return permission in self.permissions
 
 
 class ServiceGuestList(Base):
