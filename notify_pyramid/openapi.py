@@ -29,7 +29,10 @@ DESCRIPTION = (
 
 #: custom formats the views check, as standard JSON Schema says them
 _FORMATS = {
-    "https-uri": {"format": "uri", "pattern": "^https://."},
+    "https-uri": {
+        "format": "uri",
+        "pattern": "^https://[^\\x00-\\x1f\\x7f]+$",
+    },
 }
 
 SERVICE_SECURITY = [{"bearerAuth": []}]

@@ -117,7 +117,7 @@ def test_request_schemas_are_the_views_own():
     assert email == {
         "type": "string",
         "format": "uri",
-        "pattern": "^https://.",
+        "pattern": "^https://[^\\x00-\\x1f\\x7f]+$",
     }
 
 
