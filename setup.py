@@ -30,6 +30,7 @@ tests_require = [
     "ruff>=0.6",
     "WebTest>=3.0",
     "hypothesis>=6.100",
+    "schemathesis>=4.1,<5",
 ]
 
 setup(

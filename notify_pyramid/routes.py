@@ -70,3 +70,6 @@ def includeme(config):
         request_method="POST",
     )
     config.add_route("v1.notifications.get", "/notifications/{id}")
+
+    # the OpenAPI document of the public and receipt routes
+    config.add_route("openapi", "/v2/openapi.json")

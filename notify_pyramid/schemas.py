@@ -16,11 +16,16 @@ from .errors import BadRequestError, ValidationError
 
 INVALID_JSON = "Invalid JSON supplied in POST data"
 
+#: a pattern for strings stored or compared in SQL: PostgreSQL's text
+#: cannot hold a NUL character, and the driver refuses to send one
+NO_NUL = "^[^\\x00]*$"
+
 FORMAT_CHECKER = FormatChecker()
 _FORMAT_MESSAGES = {
     "uuid": "is not a valid UUID",
     "https-uri": "is not a valid https url",
 }
+_PATTERN_MESSAGES = {NO_NUL: "must not contain NUL characters"}
 
 
 @FORMAT_CHECKER.checks("uuid", raises=ValueError)
@@ -35,6 +40,9 @@ def _is_uuid(value: object) -> bool:
 def _is_https_uri(value: object) -> bool:
     if not isinstance(value, str):
         return True
+    # control characters, NUL among them, have no place in a URL
+    if any(ord(char) < 0x20 or char == "\x7f" for char in value):
+        return False
     return value.startswith("https://") and len(value) > len("https://")
 
 
@@ -80,6 +88,10 @@ def _describe(error) -> tuple[str, str]:
         _FORMAT_MESSAGES
     ):
         text = _FORMAT_MESSAGES[error.validator_value]
+    elif error.validator == "pattern" and error.validator_value in (
+        _PATTERN_MESSAGES
+    ):
+        text = _PATTERN_MESSAGES[error.validator_value]
     else:
         # an empty string quoted as '' would leave a leading space behind;
         # spaces inside the value are the caller's and are kept

@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 #: the one Celery application; task modules register on it at import
 celery_app = Celery("notify_pyramid", set_as_current=False)
 
+#: seconds to wait for the broker to connect or answer when queueing
+BROKER_TIMEOUT = 0.5
+
 #: modules that define tasks, imported when the app is configured
 TASK_MODULES: list[str] = [
     "notify_pyramid.tasks.delivery",
@@ -72,6 +75,23 @@ def configure_celery(settings, registry) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
+        # a broker that is down or hangs must not hold up the request that
+        # queues: a send waits at most about a second for it, then leaves
+        # the notification "created" for the re-queue sweep; without these
+        # a broker that accepts connections and never answers blocks the
+        # request for ever
+        broker_connection_timeout=BROKER_TIMEOUT,
+        broker_transport_options={
+            "socket_connect_timeout": BROKER_TIMEOUT,
+            "socket_timeout": BROKER_TIMEOUT,
+        },
+        # one quick retry on a fresh connection, for a broker that restarted
+        task_publish_retry_policy={
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0,
+            "interval_max": 0,
+        },
         timezone="UTC",
         enable_utc=True,
         beat_schedule=BEAT_SCHEDULE,

@@ -16,7 +16,7 @@ from ...models.service import EMAIL_TYPE, SMS_TYPE
 from ...notifications.content import render_content
 from ...notifications.limits import check_send_limits
 from ...notifications.send import send_notification
-from ...schemas import Schema, parse_json_body
+from ...schemas import NO_NUL, Schema, parse_json_body
 from ...security import SERVICE
 from ..urls import base_url
 from . import timestamp, validate_uuid
@@ -27,7 +27,7 @@ FAILED = "failed"
 _SENDING_PROPERTIES = {
     "template_id": {"type": "string", "format": "uuid"},
     "personalisation": {"type": "object"},
-    "reference": {"type": "string", "maxLength": 1000},
+    "reference": {"type": "string", "maxLength": 1000, "pattern": NO_NUL},
 }
 SEND_SCHEMAS = {
     SMS_TYPE: Schema(
@@ -72,7 +72,7 @@ LIST_SCHEMA = Schema(
     {
         "type": "object",
         "properties": {
-            "reference": {"type": "string"},
+            "reference": {"type": "string", "pattern": NO_NUL},
             "older_than": {"type": "string", "format": "uuid"},
             "include_jobs": {"type": "string"},
         },
