@@ -105,6 +105,13 @@ class TooManyRequestsError(ApiError):
     status_code = 429
 
 
+class ServiceUnavailableError(ApiError):
+    """A part the API depends on (the database) cannot be reached."""
+
+    error = "ServiceUnavailableError"
+    status_code = 503
+
+
 class NoResultFound(ApiError):
     error = "NoResultFound"
     status_code = 404
@@ -180,7 +187,7 @@ def database_unavailable_view(exc, request):
         )
         return render_error(
             request,
-            ApiError("Service temporarily unavailable", 503),
+            ServiceUnavailableError("Service temporarily unavailable"),
         )
     return internal_error_view(exc, request)
 

@@ -7,7 +7,7 @@ from pyramid.view import view_config
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..errors import ApiError
+from ..errors import ServiceUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -29,5 +29,5 @@ def get_status(request):
             "Status check could not reach the database",
             extra={"error": type(exc).__name__},
         )
-        raise ApiError("Database unavailable", 503) from None
+        raise ServiceUnavailableError("Database unavailable") from None
     return {"status": "ok", "db_version": revision}

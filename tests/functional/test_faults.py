@@ -207,7 +207,7 @@ def test_postgres_lost_mid_run_answers_503_and_recovers(
         "status_code": 503,
         "errors": [
             {
-                "error": "BadRequestError",
+                "error": "ServiceUnavailableError",
                 "message": "Service temporarily unavailable",
             }
         ],
