@@ -234,35 +234,33 @@ def dao_update_notification_status_by_id(
     new_status = status
     if status_if_pending is not None and PENDING in allowed_from:
         new_status = case(
-            (Notification.status == PENDING, status_if_pending),
+            (_NOTIFICATIONS.c.status == PENDING, status_if_pending),
             else_=status,
         )
-    values = {
-        Notification.status: new_status,
-        Notification.updated_at: now,
-    }
+    values = {"status": new_status, "updated_at": now}
     if status in FINAL_STATUSES:
-        values[Notification.completed_at] = now
+        values["completed_at"] = now
     if sent_by is not None:
-        values[Notification.sent_by] = func.coalesce(
-            func.nullif(Notification.sent_by, ""), sent_by
+        values["sent_by"] = func.coalesce(
+            func.nullif(_NOTIFICATIONS.c.sent_by, ""), sent_by
         )
 
+    # Core statements on the tables: the ORM's bulk UPDATE machinery
+    # costs more than the round trip, and no instance needs syncing
     stmt = (
-        update(Notification)
+        update(_NOTIFICATIONS)
         .where(
-            Notification.id == notification_id,
-            Notification.status.in_(allowed_from),
+            _NOTIFICATIONS.c.id == notification_id,
+            _NOTIFICATIONS.c.status.in_(allowed_from),
         )
         .values(values)
         .returning(
-            Notification.status,
-            Notification.sent_at,
-            Notification.sent_by,
-            Notification.updated_at,
-            Notification.completed_at,
+            _NOTIFICATIONS.c.status,
+            _NOTIFICATIONS.c.sent_at,
+            _NOTIFICATIONS.c.sent_by,
+            _NOTIFICATIONS.c.updated_at,
+            _NOTIFICATIONS.c.completed_at,
         )
-        .execution_options(synchronize_session=False)
     )
     row = session.execute(stmt).one_or_none()
     if row is None:
@@ -272,18 +270,21 @@ def dao_update_notification_status_by_id(
 
     # the history row mirrors what the notification now holds
     session.execute(
-        update(NotificationHistory)
-        .where(NotificationHistory.id == notification_id)
+        update(_HISTORY)
+        .where(_HISTORY.c.id == notification_id)
         .values(
             status=change.status,
             sent_by=change.sent_by,
             updated_at=change.updated_at,
             completed_at=change.completed_at,
         )
-        .execution_options(synchronize_session=False)
     )
     _expire_cached(session, NotificationHistory, notification_id)
     return change
+
+
+_NOTIFICATIONS = Notification.__table__
+_HISTORY = NotificationHistory.__table__
 
 
 def _expire_cached(session: Session, model, row_id: uuid.UUID) -> None:
