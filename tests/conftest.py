@@ -7,6 +7,7 @@ PostgreSQL (or Redis) are skipped without it, with the reason; with
 ``NOTIFY_TEST_REQUIRE_SERVICES=1`` (as CI sets) such a skip is a failure.
 """
 
+import contextlib
 import os
 
 import pytest
@@ -158,6 +159,13 @@ def live_server(app, committed):
     Requests through it commit for real (the ``committed`` fixture empties
     the tables afterwards).
     """
+    with serving(app) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(app):
+    """Serve ``app`` with waitress in a thread; yield its URL."""
     import threading
 
     from waitress.server import TcpWSGIServer
@@ -183,9 +191,11 @@ def live_server(app, committed):
     server = StoppableServer(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.stop()
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.stop()
+        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def worker(broker, delivery_app, fake_mmg, fake_firetext):
     started = []
 
     def start(**overrides):
-        delivery_app(
+        app = delivery_app(
             **{
                 "celery.broker_url": broker,
                 "sms.providers": "mmg firetext",
@@ -65,6 +65,7 @@ def worker(broker, delivery_app, fake_mmg, fake_firetext):
         )
         context.__enter__()
         started.append(context)
+        return app
 
     yield start
     for context in started:
@@ -180,3 +181,44 @@ def test_timeout_with_a_receipt_in_the_grace_period_is_not_resent(
 
     assert not fake_mmg.wait_for(2, timeout=grace + 2)
     assert read_notification(nid)[0].status == "delivered"
+
+
+def test_sends_through_the_api_reach_the_provider_once(
+    worker, fake_mmg, committed, read_notification
+):
+    import transaction
+    from notifications_python_client.notifications import (
+        NotificationsAPIClient,
+    )
+
+    from tests import factories
+    from tests.conftest import serving
+
+    app = worker()
+    manager = transaction.TransactionManager(explicit=True)
+    with manager:
+        session = get_tm_session(committed, manager)
+        service = factories.create_service(session)
+        api_key, secret = factories.create_api_key(session, service)
+        template = factories.create_template(session, service)
+        key = f"{api_key.name}-{service.id}-{secret}"
+        template_id = str(template.id)
+
+    with serving(app) as url:
+        client = NotificationsAPIClient(key, base_url=url)
+        ids = [
+            client.send_sms_notification(
+                "07700900123", template_id, personalisation={"name": "A"}
+            )["id"]
+            for _ in range(3)
+        ]
+
+    assert wait_until(
+        lambda: all(read_notification(n)[0].status == "sending" for n in ids),
+        timeout=20,
+    )
+    assert fake_mmg.wait_for(3, timeout=5)
+    time.sleep(0.5)
+    assert sorted(body["cid"] for body in fake_mmg.json_bodies()) == sorted(
+        ids
+    )
