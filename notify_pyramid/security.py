@@ -312,7 +312,7 @@ def _fetch_service_and_keys(session, service_id: uuid.UUID):
 
     One round trip: the service outer-joined to its keys, live keys first.
     """
-    rows = session.execute(
+    rows = session.connection().execute(
         _SERVICE_AND_KEYS,
         {
             "service_id": service_id,

@@ -2,9 +2,19 @@
 
 import dataclasses
 import datetime
+import functools
 import uuid
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import identity_key
 from zope.sqlalchemy import mark_changed
@@ -90,10 +100,12 @@ def dao_insert_notification(session: Session, values: dict) -> None:
     because the unit of work adds nothing to two plain inserts; the
     session is marked changed so that its transaction commits them.
     """
-    session.execute(_INSERT_NOTIFICATION, values)
+    # straight to the connection: the session adds nothing to Core inserts
+    connection = session.connection()
+    connection.execute(_INSERT_NOTIFICATION, values)
     if values["key_type"] != KEY_TYPE_TEST:
         history = {name: values[name] for name in HISTORY_COLUMNS}
-        session.execute(_INSERT_HISTORY, history)
+        connection.execute(_INSERT_HISTORY, history)
     mark_changed(session)
 
 
@@ -229,55 +241,39 @@ def dao_update_notification_status_by_id(
         raise ValueError("status_if_pending must be as final as status")
     if not allowed_from:
         return None
-    now = utcnow()
-
-    new_status = status
-    if status_if_pending is not None and PENDING in allowed_from:
-        new_status = case(
-            (_NOTIFICATIONS.c.status == PENDING, status_if_pending),
-            else_=status,
-        )
-    values = {"status": new_status, "updated_at": now}
-    if status in FINAL_STATUSES:
-        values["completed_at"] = now
-    if sent_by is not None:
-        values["sent_by"] = func.coalesce(
-            func.nullif(_NOTIFICATIONS.c.sent_by, ""), sent_by
-        )
-
-    # Core statements on the tables: the ORM's bulk UPDATE machinery
-    # costs more than the round trip, and no instance needs syncing
-    stmt = (
-        update(_NOTIFICATIONS)
-        .where(
-            _NOTIFICATIONS.c.id == notification_id,
-            _NOTIFICATIONS.c.status.in_(allowed_from),
-        )
-        .values(values)
-        .returning(
-            _NOTIFICATIONS.c.status,
-            _NOTIFICATIONS.c.sent_at,
-            _NOTIFICATIONS.c.sent_by,
-            _NOTIFICATIONS.c.updated_at,
-            _NOTIFICATIONS.c.completed_at,
-        )
+    with_pending_case = (
+        status_if_pending is not None and PENDING in allowed_from
     )
-    row = session.execute(stmt).one_or_none()
+    stmt = _status_update(
+        with_pending_case, status in FINAL_STATUSES, sent_by is not None
+    )
+    connection = session.connection()
+    row = connection.execute(
+        stmt,
+        {
+            "p_id": notification_id,
+            "p_allowed": list(allowed_from),
+            "p_status": status,
+            "p_status_if_pending": status_if_pending,
+            "p_now": utcnow(),
+            "p_sent_by": sent_by,
+        },
+    ).one_or_none()
     if row is None:
         return None
     change = StatusChange(*row)
     _expire_cached(session, Notification, notification_id)
 
     # the history row mirrors what the notification now holds
-    session.execute(
-        update(_HISTORY)
-        .where(_HISTORY.c.id == notification_id)
-        .values(
-            status=change.status,
-            sent_by=change.sent_by,
-            updated_at=change.updated_at,
-            completed_at=change.completed_at,
-        )
+    connection.execute(
+        _HISTORY_UPDATE,
+        {
+            "p_id": notification_id,
+            "p_status": change.status,
+            "p_sent_by": change.sent_by,
+            "p_updated_at": change.updated_at,
+            "p_completed_at": change.completed_at,
+        },
     )
     _expire_cached(session, NotificationHistory, notification_id)
     return change
@@ -285,6 +281,56 @@ def dao_update_notification_status_by_id(
 
 _NOTIFICATIONS = Notification.__table__
 _HISTORY = NotificationHistory.__table__
+_TIMESTAMP = _NOTIFICATIONS.c.updated_at.type
+
+
+# Core statements on the tables, each shape built once: the ORM's bulk
+# UPDATE machinery, and building the statement anew, cost more than the
+# round trip; no instance needs syncing
+@functools.cache
+def _status_update(with_pending_case: bool, final: bool, with_sent_by: bool):
+    columns = _NOTIFICATIONS.c
+    new_status = bindparam("p_status")
+    if with_pending_case:
+        new_status = case(
+            (columns.status == PENDING, bindparam("p_status_if_pending")),
+            else_=new_status,
+        )
+    now = bindparam("p_now", type_=_TIMESTAMP)
+    values = {"status": new_status, "updated_at": now}
+    if final:
+        values["completed_at"] = now
+    if with_sent_by:
+        values["sent_by"] = func.coalesce(
+            func.nullif(columns.sent_by, ""), bindparam("p_sent_by")
+        )
+    return (
+        update(_NOTIFICATIONS)
+        .where(
+            columns.id == bindparam("p_id"),
+            columns.status.in_(bindparam("p_allowed", expanding=True)),
+        )
+        .values(values)
+        .returning(
+            columns.status,
+            columns.sent_at,
+            columns.sent_by,
+            columns.updated_at,
+            columns.completed_at,
+        )
+    )
+
+
+_HISTORY_UPDATE = (
+    update(_HISTORY)
+    .where(_HISTORY.c.id == bindparam("p_id"))
+    .values(
+        status=bindparam("p_status"),
+        sent_by=bindparam("p_sent_by"),
+        updated_at=bindparam("p_updated_at", type_=_TIMESTAMP),
+        completed_at=bindparam("p_completed_at", type_=_TIMESTAMP),
+    )
+)
 
 
 def _expire_cached(session: Session, model, row_id: uuid.UUID) -> None:

@@ -21,7 +21,7 @@ from ..models.service import (
     GUEST_LIST_EMAIL,
     GUEST_LIST_MOBILE,
     INTERNATIONAL_SMS_TYPE,
-    Service,
+    ServiceSnapshot,
 )
 
 UK_COUNTRY_CODE = 44
@@ -134,7 +134,7 @@ def comparable_recipient(notification_type: str, to: str) -> str:
 
 def check_recipient_allowed(
     dbsession,
-    service: Service,
+    service: ServiceSnapshot,
     key_type: str,
     notification_type: str,
     to: str,
@@ -160,7 +160,7 @@ def check_recipient_allowed(
 
 
 def validate_recipient(
-    service: Service, notification_type: str, to: str
+    service: ServiceSnapshot, notification_type: str, to: str
 ) -> Recipient:
     """Return the recipient normalised, or raise its validation error."""
     if notification_type == "email":

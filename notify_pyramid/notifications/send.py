@@ -20,7 +20,7 @@ from ..dao.templates import dao_fetch_template_for_sending
 from ..errors import BadRequestError
 from ..models.meta import utcnow
 from ..models.notification import CREATED
-from ..models.service import EMAIL_TYPE, SMS_TYPE, Service
+from ..models.service import EMAIL_TYPE, SMS_TYPE, ServiceSnapshot
 from ..tasks import names
 from .limits import reserve_daily_allowance
 from .recipients import (
@@ -68,7 +68,7 @@ def send_notification(
     encryptor: Encryptor,
     queue: Queue,
     *,
-    service: Service,
+    service: ServiceSnapshot,
     api_key_id: uuid.UUID,
     key_type: str,
     notification_type: str,
@@ -163,7 +163,7 @@ def send_notification(
 
 
 def persist_and_queue(
-    dbsession, queue: Queue, *, service: Service, values: dict
+    dbsession, queue: Queue, *, service: ServiceSnapshot, values: dict
 ) -> None:
     """Write a new notification and queue its next task after commit.
 
