@@ -312,13 +312,11 @@ def _fetch_service_and_keys(session, service_id: uuid.UUID):
 
     One round trip: the service outer-joined to its keys, live keys first.
     """
-    rows = session.connection().execute(
-        _SERVICE_AND_KEYS,
-        {
-            "service_id": service_id,
-            "remembered_since": utcnow() - REVOKED_KEY_MEMORY,
-        },
-    ).all()
+    parameters = {
+        "service_id": service_id,
+        "remembered_since": utcnow() - REVOKED_KEY_MEMORY,
+    }
+    rows = session.connection().execute(_SERVICE_AND_KEYS, parameters).all()
     if not rows:
         return None, []
     values = {
