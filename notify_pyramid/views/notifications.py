@@ -5,15 +5,14 @@ import functools
 from pyramid.view import view_config
 
 from .. import tasks
-from ..dao.notifications import dao_fetch_notification_with_template
-from ..errors import InvalidEmailError, InvalidPhoneError, NoResultFound
+from ..errors import InvalidEmailError, InvalidPhoneError
 from ..models.service import EMAIL_TYPE, SMS_TYPE
 from ..notifications.content import render_content
 from ..notifications.limits import check_send_limits
 from ..notifications.send import send_notification as send
 from ..schemas import Schema, parse_json_body
 from ..security import SERVICE
-from .v2 import timestamp, validate_uuid
+from .v2 import fetch_notification, timestamp, validate_uuid
 
 SEND_SCHEMA = Schema(
     {
@@ -81,14 +80,7 @@ def send_notification(request):
     permission=SERVICE,
 )
 def get_notification_by_id(request):
-    notification_id = validate_uuid(request.matchdict["id"], "notification_id")
-    row = dao_fetch_notification_with_template(
-        request.dbsession, request.identity.service.id, notification_id
-    )
-    if row is None:
-        raise NoResultFound()
-
-    notification, template_type, content, subject = row
+    notification, template_type, content, subject = fetch_notification(request)
     rendered = render_content(
         request.encryptor,
         template_id=notification.template_id,

@@ -5,9 +5,7 @@ import uuid
 
 import pytest
 
-import notify_statsd
 from notify_pyramid.dao.notifications import dao_fetch_history
-from notify_statsd.testing import RecordingClient
 from tests import factories
 
 MMG_URL = "/notifications/sms/mmg"
@@ -16,12 +14,8 @@ SUCCESS = {"result": "success"}
 
 
 @pytest.fixture
-def metrics():
-    previous = notify_statsd.get_client()
-    recorder = RecordingClient()
-    notify_statsd.configure(recorder)
-    yield recorder
-    notify_statsd.configure(previous)
+def metrics(statsd_recorder):
+    return statsd_recorder
 
 
 @pytest.fixture

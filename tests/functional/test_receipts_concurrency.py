@@ -9,11 +9,9 @@ import time
 import pytest
 import webtest
 
-import notify_statsd
 from notify_pyramid.dao.notifications import dao_fetch_history
 from notify_pyramid.models import Notification
 from notify_pyramid.receipts.process import ReceiptOutcome, apply_receipt
-from notify_statsd.testing import RecordingClient
 from tests import factories
 
 MMG_URL = "/notifications/sms/mmg"
@@ -23,12 +21,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def metrics():
-    previous = notify_statsd.get_client()
-    recorder = RecordingClient()
-    notify_statsd.configure(recorder)
-    yield recorder
-    notify_statsd.configure(previous)
+def metrics(statsd_recorder):
+    return statsd_recorder
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 import datetime
 import uuid
 
-from ...errors import ValidationError
+from ...dao.notifications import dao_fetch_notification_with_template
+from ...errors import NoResultFound, ValidationError
 
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -21,3 +22,19 @@ def validate_uuid(value: str, field: str = "template_id") -> uuid.UUID:
         return uuid.UUID(value)
     except (TypeError, ValueError):
         raise ValidationError([f"{field} is not a valid UUID"]) from None
+
+
+def fetch_notification(request):
+    """Return the caller's notification named in the path.
+
+    The row comes with its template version's type, content and subject.
+    Raises a ValidationError for an id that is not a UUID, and
+    NoResultFound when the caller's service has no such notification.
+    """
+    notification_id = validate_uuid(request.matchdict["id"], "notification_id")
+    row = dao_fetch_notification_with_template(
+        request.dbsession, request.identity.service.id, notification_id
+    )
+    if row is None:
+        raise NoResultFound()
+    return row

@@ -7,10 +7,9 @@ from pyramid.view import view_config
 
 from ... import tasks
 from ...dao.notifications import (
-    dao_fetch_notification_with_template,
     dao_fetch_notifications_page,
 )
-from ...errors import BadRequestError, NoResultFound, ValidationError
+from ...errors import BadRequestError, ValidationError
 from ...models.notification import FAILURE_STATUSES, STATUSES
 from ...models.service import EMAIL_TYPE, SMS_TYPE
 from ...notifications.content import render_content
@@ -19,7 +18,7 @@ from ...notifications.send import send_notification
 from ...schemas import NO_NUL, Schema, parse_json_body
 from ...security import SERVICE
 from ..urls import base_url
-from . import timestamp, validate_uuid
+from . import fetch_notification, timestamp, validate_uuid
 
 PAGE_SIZE = 250
 FAILED = "failed"
@@ -164,12 +163,7 @@ def _refuse_unsupported_options(data: dict, service) -> None:
     permission=SERVICE,
 )
 def get_notification_by_id(request):
-    notification_id = validate_uuid(request.matchdict["id"], "notification_id")
-    row = dao_fetch_notification_with_template(
-        request.dbsession, request.identity.service.id, notification_id
-    )
-    if row is None:
-        raise NoResultFound()
+    row = fetch_notification(request)
     return notification_body(request, base_url(request), row)
 
 

@@ -2,23 +2,17 @@ import uuid
 
 import pytest
 
-import notify_statsd
 from notify_pyramid.dao.notifications import (
     dao_fetch_history,
     dao_fetch_notification_status,
     dao_update_notification_status_by_id,
 )
-from notify_statsd.testing import RecordingClient
 from tests import factories
 
 
 @pytest.fixture
-def metrics():
-    previous = notify_statsd.get_client()
-    recorder = RecordingClient()
-    notify_statsd.configure(recorder)
-    yield recorder
-    notify_statsd.configure(previous)
+def metrics(statsd_recorder):
+    return statsd_recorder
 
 
 def test_update_changes_a_row_in_an_allowed_status(

@@ -4,22 +4,16 @@ import uuid
 
 import pytest
 
-import notify_statsd
 from notify_pyramid.dao.notifications import dao_fetch_history
 from notify_pyramid.receipts.process import ReceiptOutcome, apply_receipt
-from notify_statsd.testing import RecordingClient
 from tests import factories
 
 NOW = datetime.datetime.now(datetime.UTC)
 
 
 @pytest.fixture
-def metrics():
-    previous = notify_statsd.get_client()
-    recorder = RecordingClient()
-    notify_statsd.configure(recorder)
-    yield recorder
-    notify_statsd.configure(previous)
+def metrics(statsd_recorder):
+    return statsd_recorder
 
 
 @pytest.fixture
