@@ -33,14 +33,11 @@ def timeout_notifications() -> int:
     cutoff = now - datetime.timedelta(
         hours=settings["delivery.sending_timeout_hours"]
     )
-    batch = settings["delivery.purge_batch_size"]
-    total = 0
-    while True:
-        with task_transaction() as session:
-            count = dao_timeout_notifications(session, cutoff, now, batch)
-        total += count
-        if count < batch:
-            break
+    total = _in_batches(
+        lambda session, batch: dao_timeout_notifications(
+            session, cutoff, now, batch
+        )
+    )
     logger.info("Timed out notifications", extra={"count": total})
     return total
 
@@ -48,21 +45,17 @@ def timeout_notifications() -> int:
 @celery_app.task(name=names.PURGE_NOTIFICATIONS)
 @statsd(namespace="tasks")
 def purge_notifications() -> int:
-    """Delete notifications older than the retention period; keep their
-    history rows. Return how many were deleted.
+    """Delete notifications older than the retention period.
+
+    Their history rows stay. Return how many were deleted.
     """
     settings = celery_app.registry.settings
     cutoff = utcnow() - datetime.timedelta(
         days=settings["notify.retention_days"]
     )
-    batch = settings["delivery.purge_batch_size"]
-    total = 0
-    while True:
-        with task_transaction() as session:
-            count = dao_purge_notifications(session, cutoff, batch)
-        total += count
-        if count < batch:
-            break
+    total = _in_batches(
+        lambda session, batch: dao_purge_notifications(session, cutoff, batch)
+    )
     logger.info("Purged notifications", extra={"count": total})
     return total
 
@@ -103,3 +96,19 @@ def requeue_created() -> int:
             "Queued stuck notifications again", extra={"count": len(stuck)}
         )
     return len(stuck)
+
+
+def _in_batches(step) -> int:
+    """Run ``step(session, batch)`` until it does less than a batch.
+
+    Each run is its own short transaction, so locks stay brief on a
+    large backlog; returns the total done.
+    """
+    batch = celery_app.registry.settings["delivery.purge_batch_size"]
+    total = 0
+    while True:
+        with task_transaction() as session:
+            count = step(session, batch)
+        total += count
+        if count < batch:
+            return total
