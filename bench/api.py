@@ -53,6 +53,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 import notify_pyramid  # noqa: E402
 from bench import (  # noqa: E402
+    database,
     loadgen,
     machine_load,
     profile,
@@ -570,6 +571,7 @@ def main(argv=None) -> int:
     if engine.dialect.name != "postgresql":
         print("BENCH_DATABASE_URL must name a PostgreSQL database")
         return 2
+    database.ensure_database(url)
     migrations.upgrade(engine)
     args.database_name = engine.url.database
 

@@ -21,14 +21,20 @@ import sys
 import time
 import types
 import uuid
+from pathlib import Path
 
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.orm import Session
+if __package__ in (None, ""):
+    # run as a script: the repository root holds the bench package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from notify_pyramid import migrations
-from notify_pyramid.dao.services import dao_create_service
-from notify_pyramid.dao.templates import dao_create_template
-from notify_pyramid.models import (
+from sqlalchemy import delete, func, select, text  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from bench.database import ensure_database  # noqa: E402
+from notify_pyramid import migrations  # noqa: E402
+from notify_pyramid.dao.services import dao_create_service  # noqa: E402
+from notify_pyramid.dao.templates import dao_create_template  # noqa: E402
+from notify_pyramid.models import (  # noqa: E402
     NotificationHistory,
     Service,
     ServiceDailyUsage,
@@ -36,12 +42,12 @@ from notify_pyramid.models import (
     TemplateHistory,
     get_engine,
 )
-from notify_pyramid.notifications.limits import (
+from notify_pyramid.notifications.limits import (  # noqa: E402
     check_daily_limit,
     reserve_daily_allowance,
     today,
 )
-from notify_pyramid.settings import normalize_database_url
+from notify_pyramid.settings import normalize_database_url  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test_limits"
 HISTORY_SIZES = (0, 100_000, 1_000_000)
@@ -193,6 +199,7 @@ def main() -> int:
     if engine.dialect.name != "postgresql":
         print("BENCH_DATABASE_URL must name a PostgreSQL database")
         return 2
+    ensure_database(url)
     migrations.upgrade(engine)
 
     services = create_services(engine)
