@@ -4,10 +4,12 @@ Each request gets a SQLAlchemy session joined to its ``pyramid_tm``
 transaction through ``zope.sqlalchemy``: the transaction commits once when
 the view returns and rolls back when it raises. ``pyramid_retry`` replays a
 request whose transaction failed with an error the database marks as
-transient (a serialization failure or a deadlock on PostgreSQL).
+transient (a serialization failure or a deadlock on PostgreSQL), and one
+whose connection turned out to be dead before anything was committed.
 """
 
 import sqlalchemy
+from pyramid_retry import mark_error_retryable
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
 from zope.sqlalchemy.datamanager import STATUS_CHANGED, join_transaction
@@ -31,6 +33,7 @@ __all__ = [
     "get_engine",
     "get_session_factory",
     "get_tm_session",
+    "ping_before_use",
 ]
 
 configure_mappers()
@@ -45,14 +48,51 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
-def get_engine(settings, prefix="sqlalchemy.") -> sqlalchemy.Engine:
-    """Build the engine described by the ``sqlalchemy.*`` settings."""
+def _retry_dead_connections(context) -> None:
+    """Let ``pyramid_retry`` replay a request whose connection was dead.
+
+    Pooled connections are not pinged before use (a round trip on every
+    request); a connection the server dropped (a restart, a failover, an
+    idle timeout) fails on its first statement instead. SQLAlchemy then
+    marks the whole pool stale, and the request may be replayed on a fresh
+    connection: a statement that failed this way was not committed, since
+    the server rolls back a transaction whose connection is gone. A failed
+    COMMIT has no statement here and is not replayed, because it may have
+    been applied.
+    """
+    if context.is_disconnect and context.statement is not None:
+        mark_error_retryable(context.sqlalchemy_exception)
+
+
+def get_engine(
+    settings, prefix="sqlalchemy.", *, pre_ping: bool = False
+) -> sqlalchemy.Engine:
+    """Build the engine described by the ``sqlalchemy.*`` settings.
+
+    With ``pre_ping`` each pooled connection is tested before use: the
+    worker does this, having no request to replay.
+    """
     # parameters carry recipients and secrets: keep them out of errors
-    options = {"pool_pre_ping": True, "hide_parameters": True}
-    engine = engine_from_config(settings, prefix, **options)
+    engine = engine_from_config(
+        settings, prefix, hide_parameters=True, pool_pre_ping=pre_ping
+    )
+    event.listen(engine, "handle_error", _retry_dead_connections)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
     return engine
+
+
+def ping_before_use(registry) -> None:
+    """Make the registry's sessions test each connection before use.
+
+    For processes that, unlike the API, cannot replay their work when a
+    pooled connection turns out to be dead: the Celery worker.
+    """
+    old = registry["dbengine"]
+    engine = get_engine(registry.settings, pre_ping=True)
+    registry["dbsession_factory"].configure(bind=engine)
+    registry["dbengine"] = engine
+    old.dispose()
 
 
 # the status a transaction of the transaction package has while committing

@@ -13,6 +13,7 @@ import sys
 
 from pyramid.paster import bootstrap, setup_logging
 
+from ..models import ping_before_use
 from ..tasks import celery_app
 
 
@@ -51,6 +52,8 @@ def main(argv=None) -> int:
                 file=sys.stderr,
             )
             return 2
+        # a task cannot be replayed as a request is: test each connection
+        ping_before_use(env["registry"])
         # the app's own configuration, loaded by bootstrap, is the one used
         celery_app.worker_main(worker_argv(extra, args.beat))
     return 0

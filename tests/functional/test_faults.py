@@ -17,7 +17,7 @@ import uuid
 import pytest
 import transaction
 import webtest
-from sqlalchemy import event, func
+from sqlalchemy import event, func, text
 from sqlalchemy import select as sql_select
 from sqlalchemy.engine import make_url
 
@@ -27,8 +27,9 @@ from notify_pyramid.models import (
     Notification,
     NotificationHistory,
     get_tm_session,
+    ping_before_use,
 )
-from notify_pyramid.tasks import configure_celery
+from notify_pyramid.tasks import configure_celery, task_transaction
 from notify_pyramid.tasks.delivery import deliver_sms
 from notify_pyramid.tasks.periodic import requeue_created
 from tests import factories
@@ -94,6 +95,11 @@ class TcpProxy:
 
     def restore(self):
         self.cut_off.clear()
+
+    def drop_open(self):
+        """Drop the open connections, as a database restart does."""
+        self.cut()
+        self.restore()
 
     def stop(self):
         self.cut()
@@ -259,6 +265,82 @@ def test_postgres_lost_inside_a_send_writes_nothing(
     proxy.restore()
     sender.send(testapp, 201)
     assert count_rows(dbengine) == (before[0] + 1, before[1] + 1)
+
+
+def test_a_dropped_pooled_connection_is_replaced_unnoticed(
+    postgres_proxy, build_app, dbengine, sender, restore_celery
+):
+    proxy, proxied_url = postgres_proxy
+    new = build_app(
+        **{
+            "dbengine": None,
+            "sqlalchemy.url": proxied_url.render_as_string(
+                hide_password=False
+            ),
+        }
+    )
+    testapp = webtest.TestApp(new, extra_environ={"HTTP_HOST": "x.test"})
+    sender.send(testapp, 201)
+    before = count_rows(dbengine)
+
+    # the pooled connection dies between requests, unknown to the pool:
+    # its first statement fails and the request is replayed on a new one
+    proxy.drop_open()
+    sent = sender.send(testapp, 201).json["id"]
+    assert count_rows(dbengine) == (before[0] + 1, before[1] + 1)
+    testapp.get(f"/v2/notifications/{sent}", headers=sender.headers())
+
+
+def test_a_failed_commit_is_not_replayed(
+    postgres_proxy, build_app, dbengine, sender, restore_celery
+):
+    proxy, proxied_url = postgres_proxy
+    new = build_app(
+        **{
+            "dbengine": None,
+            "sqlalchemy.url": proxied_url.render_as_string(
+                hide_password=False
+            ),
+        }
+    )
+    testapp = webtest.TestApp(new, extra_environ={"HTTP_HOST": "x.test"})
+    sender.send(testapp, 201)
+    engine = new.registry["dbengine"]
+    commits = []
+
+    # the line drops as the COMMIT is sent: whether it was applied is
+    # unknown, so the request must not be made again
+    def drop_on_commit(connection):
+        commits.append(connection)
+        proxy.drop_open()
+
+    event.listen(engine, "commit", drop_on_commit)
+    try:
+        sender.send(testapp, 503)
+    finally:
+        event.remove(engine, "commit", drop_on_commit)
+    assert len(commits) == 1
+
+
+def test_the_worker_tests_connections_before_use(
+    postgres_proxy, build_app, restore_celery
+):
+    proxy, proxied_url = postgres_proxy
+    new = build_app(
+        **{
+            "dbengine": None,
+            "sqlalchemy.url": proxied_url.render_as_string(
+                hide_password=False
+            ),
+        }
+    )
+    ping_before_use(new.registry)
+    with task_transaction(new.registry) as session:
+        session.execute(text("SELECT 1"))
+    proxy.drop_open()
+    # a task has no request to replay: the pool finds the dead connection
+    with task_transaction(new.registry) as session:
+        assert session.execute(text("SELECT 1")).scalar_one() == 1
 
 
 def test_redis_unreachable_lets_sends_through(
