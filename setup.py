@@ -2,6 +2,7 @@ from setuptools import find_namespace_packages, setup
 
 requires = [
     "alembic>=1.13,<2",
+    "cachetools>=5,<9",
     "celery>=5.4,<6",
     "cryptography>=42",
     "email-validator>=2.1,<3",

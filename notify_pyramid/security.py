@@ -31,6 +31,7 @@ from sqlalchemy import and_, bindparam, or_, select
 
 from .errors import AuthError, render_error
 from .models import ApiKey, Service
+from .models.cache import service_key
 from .models.meta import utcnow
 from .models.service import ServiceSnapshot
 
@@ -310,15 +311,27 @@ _SERVICE_AND_KEYS = (
 def _fetch_service_and_keys(session, service_id: uuid.UUID):
     """Return the service and its usable and recently revoked keys.
 
-    One round trip: the service outer-joined to its keys, live keys first.
+    From the session's read cache when it has one; see
+    :mod:`notify_pyramid.models.cache`.
     """
+    cache = session.info.get("read_cache")
+    if cache is None:
+        return _load_service_and_keys(session, service_id)
+    return cache.get(
+        service_key(service_id),
+        lambda: _load_service_and_keys(session, service_id),
+    )
+
+
+def _load_service_and_keys(session, service_id: uuid.UUID):
+    """One round trip: the service outer-joined to its keys, live first."""
     parameters = {
         "service_id": service_id,
         "remembered_since": utcnow() - REVOKED_KEY_MEMORY,
     }
     rows = session.connection().execute(_SERVICE_AND_KEYS, parameters).all()
     if not rows:
-        return None, []
+        return None, ()
     values = {
         column.name: rows[0]._mapping[column] for column in (_SNAPSHOT_COLUMNS)
     }
@@ -330,7 +343,7 @@ def _fetch_service_and_keys(session, service_id: uuid.UUID):
         if row.key_id is not None
     ]
     keys.sort(key=lambda key: key.expiry_date is not None)
-    return service, keys
+    return service, tuple(keys)
 
 
 @forbidden_view_config()

@@ -45,6 +45,8 @@ DEFAULTS: dict[str, Any] = {
     "notify.admin_client_id": "notify-admin",
     "notify.trust_forwarded_headers": False,
     "notify.retention_days": 7,
+    # how long an API process keeps a service, its keys and its templates
+    "notify.read_cache_seconds": 2.0,
     "statsd.enabled": False,
     "statsd.host": "localhost",
     "statsd.port": 8125,
@@ -103,6 +105,7 @@ INTEGERS = (
     "delivery.purge_batch_size",
 )
 FLOATS = (
+    "notify.read_cache_seconds",
     "providers.connect_timeout_seconds",
     "providers.read_timeout_seconds",
 )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import configure_mappers, sessionmaker
 from zope.sqlalchemy.datamanager import STATUS_CHANGED, join_transaction
 
 from .api_key import ApiKey
+from .cache import ReadCache, watch_changes
 from .meta import Base
 from .notification import Notification, NotificationHistory
 from .service import Service, ServiceDailyUsage, ServiceGuestList
@@ -133,16 +134,22 @@ class _TransactionEvents:
             )
 
 
-def get_session_factory(engine) -> sessionmaker:
+def get_session_factory(
+    engine, read_cache: ReadCache | None = None
+) -> sessionmaker:
     """Return a session factory bound to ``engine``.
 
     Sessions made by :func:`get_tm_session` from it take part in their
-    transaction manager's transactions.
+    transaction manager's transactions. Given a ``read_cache``, its
+    sessions carry it and forget in it what they change.
     """
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    info = {} if read_cache is None else {"read_cache": read_cache}
+    factory = sessionmaker(bind=engine, expire_on_commit=False, info=info)
     events = _TransactionEvents()
     for name in ("after_begin", "after_attach", "before_commit"):
         event.listen(factory, name, getattr(events, name))
+    if read_cache is not None:
+        watch_changes(factory)
     return factory
 
 
@@ -176,7 +183,9 @@ def includeme(config):
     config.include("pyramid_retry")
 
     engine = settings.get("dbengine") or get_engine(settings)
-    session_factory = get_session_factory(engine)
+    read_cache = ReadCache(float(settings["notify.read_cache_seconds"]))
+    session_factory = get_session_factory(engine, read_cache)
+    config.registry["read_cache"] = read_cache
     config.registry["dbengine"] = engine
     config.registry["dbsession_factory"] = session_factory
 
