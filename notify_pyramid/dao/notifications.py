@@ -128,6 +128,13 @@ def _join_template_version(stmt):
     )
 
 
+# built once: constructing it cost more than running it from the cache
+_FETCH_WITH_TEMPLATE = _join_template_version(select(*_WITH_TEMPLATE)).where(
+    Notification.id == bindparam("notification_id"),
+    Notification.service_id == bindparam("service_id"),
+)
+
+
 @statsd(namespace="dao")
 def dao_fetch_notification_with_template(
     session: Session, service_id: uuid.UUID, notification_id: uuid.UUID
@@ -137,11 +144,8 @@ def dao_fetch_notification_with_template(
     One statement: the service's notification joined to the template
     version it was rendered from.
     """
-    stmt = _join_template_version(select(*_WITH_TEMPLATE)).where(
-        Notification.id == notification_id,
-        Notification.service_id == service_id,
-    )
-    return session.execute(stmt).first()
+    params = {"notification_id": notification_id, "service_id": service_id}
+    return session.execute(_FETCH_WITH_TEMPLATE, params).first()
 
 
 @statsd(namespace="dao")
@@ -212,6 +216,8 @@ class StatusChange:
     updated_at: datetime.datetime
     completed_at: datetime.datetime | None
 
+    FIELDS = ("status", "sent_at", "sent_by", "updated_at", "completed_at")
+
 
 @statsd(namespace="dao")
 def dao_update_notification_status_by_id(
@@ -244,37 +250,40 @@ def dao_update_notification_status_by_id(
     with_pending_case = (
         status_if_pending is not None and PENDING in allowed_from
     )
-    stmt = _status_update(
-        with_pending_case, status in FINAL_STATUSES, sent_by is not None
-    )
+    shape = (with_pending_case, status in FINAL_STATUSES, sent_by is not None)
+    params = {
+        "p_id": notification_id,
+        "p_allowed": list(allowed_from),
+        "p_status": status,
+        "p_status_if_pending": status_if_pending,
+        "p_now": utcnow(),
+        "p_sent_by": sent_by,
+    }
     connection = session.connection()
-    row = connection.execute(
-        stmt,
-        {
-            "p_id": notification_id,
-            "p_allowed": list(allowed_from),
-            "p_status": status,
-            "p_status_if_pending": status_if_pending,
-            "p_now": utcnow(),
-            "p_sent_by": sent_by,
-        },
-    ).one_or_none()
-    if row is None:
+    if connection.dialect.name == "postgresql":
+        # one round trip: the history UPDATE rides on the notification's
+        stmt = _status_update_with_history(*shape)
+        row = connection.execute(stmt, params).one_or_none()
+        change = None if row is None else StatusChange(*row)
+    else:
+        row = connection.execute(_status_update(*shape), params)
+        row = row.one_or_none()
+        change = None if row is None else StatusChange(*row[1:])
+        if change is not None:
+            connection.execute(
+                _HISTORY_UPDATE,
+                {
+                    "p_id": notification_id,
+                    "p_status": change.status,
+                    "p_sent_by": change.sent_by,
+                    "p_updated_at": change.updated_at,
+                    "p_completed_at": change.completed_at,
+                },
+            )
+    if change is None:
         return None
-    change = StatusChange(*row)
+    # a copy of either row already in the session would now be stale
     _expire_cached(session, Notification, notification_id)
-
-    # the history row mirrors what the notification now holds
-    connection.execute(
-        _HISTORY_UPDATE,
-        {
-            "p_id": notification_id,
-            "p_status": change.status,
-            "p_sent_by": change.sent_by,
-            "p_updated_at": change.updated_at,
-            "p_completed_at": change.completed_at,
-        },
-    )
     _expire_cached(session, NotificationHistory, notification_id)
     return change
 
@@ -311,16 +320,11 @@ def _status_update(with_pending_case: bool, final: bool, with_sent_by: bool):
             columns.status.in_(bindparam("p_allowed", expanding=True)),
         )
         .values(values)
-        .returning(
-            columns.status,
-            columns.sent_at,
-            columns.sent_by,
-            columns.updated_at,
-            columns.completed_at,
-        )
+        .returning(columns.id, *[columns[n] for n in StatusChange.FIELDS])
     )
 
 
+# the history row mirrors what the notification now holds
 _HISTORY_UPDATE = (
     update(_HISTORY)
     .where(_HISTORY.c.id == bindparam("p_id"))
@@ -331,6 +335,27 @@ _HISTORY_UPDATE = (
         completed_at=bindparam("p_completed_at", type_=_TIMESTAMP),
     )
 )
+
+
+@functools.cache
+def _status_update_with_history(*shape):
+    # PostgreSQL's data-modifying WITH runs both UPDATEs as one statement;
+    # the history row takes what the notification's UPDATE returned
+    changed = _status_update(*shape).cte("changed")
+    history = (
+        update(_HISTORY)
+        .where(_HISTORY.c.id == changed.c.id)
+        .values(
+            status=changed.c.status,
+            sent_by=changed.c.sent_by,
+            updated_at=changed.c.updated_at,
+            completed_at=changed.c.completed_at,
+        )
+        .cte("history")
+    )
+    return select(*[changed.c[name] for name in StatusChange.FIELDS]).add_cte(
+        history
+    )
 
 
 def _expire_cached(session: Session, model, row_id: uuid.UUID) -> None:
