@@ -15,6 +15,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import identity_key
 from zope.sqlalchemy import mark_changed
@@ -221,7 +222,7 @@ class StatusChange:
 
 @statsd(namespace="dao")
 def dao_update_notification_status_by_id(
-    session: Session,
+    session: Session | Connection,
     notification_id: uuid.UUID,
     status: str,
     *,
@@ -237,6 +238,10 @@ def dao_update_notification_status_by_id(
     notification is ``pending``; ``sent_by`` fills an empty ``sent_by``;
     ``completed_at`` is set when the new status is final. The history row,
     if there is one, gets the same change in the same transaction.
+
+    ``session`` may be a Core connection, for a caller that runs this
+    outside any session (on PostgreSQL it is then safe in autocommit mode:
+    it is one statement there).
 
     Returns the :class:`StatusChange` written, or None when the
     notification does not exist or is not in an allowed status.
@@ -259,7 +264,8 @@ def dao_update_notification_status_by_id(
         "p_now": utcnow(),
         "p_sent_by": sent_by,
     }
-    connection = session.connection()
+    in_session = isinstance(session, Session)
+    connection = session.connection() if in_session else session
     if connection.dialect.name == "postgresql":
         # one round trip: the history UPDATE rides on the notification's
         stmt = _status_update_with_history(*shape)
@@ -280,11 +286,10 @@ def dao_update_notification_status_by_id(
                     "p_completed_at": change.completed_at,
                 },
             )
-    if change is None:
-        return None
-    # a copy of either row already in the session would now be stale
-    _expire_cached(session, Notification, notification_id)
-    _expire_cached(session, NotificationHistory, notification_id)
+    if change is not None and in_session:
+        # a copy of either row already in the session would now be stale
+        _expire_cached(session, Notification, notification_id)
+        _expire_cached(session, NotificationHistory, notification_id)
     return change
 
 
@@ -368,7 +373,7 @@ def _expire_cached(session: Session, model, row_id: uuid.UUID) -> None:
 
 @statsd(namespace="dao")
 def dao_fetch_notification_status(
-    session: Session, notification_id: uuid.UUID
+    session: Session | Connection, notification_id: uuid.UUID
 ) -> str | None:
     """Return the status of a notification, or None if there is none."""
     stmt = select(Notification.status).where(

@@ -8,6 +8,9 @@ transient (a serialization failure or a deadlock on PostgreSQL), and one
 whose connection turned out to be dead before anything was committed.
 """
 
+import contextlib
+import threading
+
 import sqlalchemy
 from pyramid_retry import mark_error_retryable
 from sqlalchemy import engine_from_config, event
@@ -196,3 +199,79 @@ def includeme(config):
         return session
 
     config.add_request_method(dbsession, reify=True)
+    config.add_request_method(
+        lambda request: _single_statements(request, autocommit),
+        "single_statements",
+    )
+    autocommit = _AutocommitEngine(engine, settings)
+    config.registry["dbengine_autocommit"] = autocommit
+
+
+class _AutocommitEngine:
+    """A second pool on the engine's database, in autocommit mode.
+
+    Made on first use, and only for PostgreSQL. Switching a pooled
+    connection in and out of autocommit costs two round trips, so
+    autocommit work has connections of its own.
+    """
+
+    def __init__(self, engine, settings):
+        self.engine = engine
+        # as many connections as the main pool may open
+        self.pool_options = {
+            name: int(settings[f"sqlalchemy.{name}"])
+            for name in ("pool_size", "max_overflow")
+            if f"sqlalchemy.{name}" in settings
+        }
+        self._autocommit = None
+        self._lock = threading.Lock()
+
+    def get(self) -> sqlalchemy.Engine | None:
+        if self.engine.dialect.name != "postgresql":
+            return None
+        if self._autocommit is None:
+            with self._lock:
+                if self._autocommit is None:
+                    self._autocommit = sqlalchemy.create_engine(
+                        self.engine.url,
+                        hide_parameters=True,
+                        isolation_level="AUTOCOMMIT",
+                        **self.pool_options,
+                    )
+                    event.listen(
+                        self._autocommit,
+                        "handle_error",
+                        _retry_dead_connections,
+                    )
+        return self._autocommit
+
+    def dispose(self) -> None:
+        if self._autocommit is not None:
+            self._autocommit.dispose()
+
+
+@contextlib.contextmanager
+def _single_statements(request, autocommit: _AutocommitEngine):
+    """Yield a connection outside the request's transaction.
+
+    For work whose every write is one statement that stands on its own (a
+    delivery receipt): on PostgreSQL the connection is in autocommit mode,
+    so each statement commits as it runs and the work costs no BEGIN or
+    COMMIT round trip. Elsewhere the block runs in a transaction of its
+    own that commits when it ends. A test that gave the request its own
+    session (``app.dbsession``) gets that session instead.
+
+    The work must be safe to repeat: when a connection dies, a statement
+    sent in autocommit may have been applied, and the request is replayed.
+    """
+    session = request.environ.get("app.dbsession")
+    if session is not None:
+        yield session
+        return
+    engine = autocommit.get()
+    if engine is not None:
+        with engine.connect() as connection:
+            yield connection
+    else:
+        with autocommit.engine.begin() as connection:
+            yield connection

@@ -5,6 +5,7 @@ import enum
 import logging
 import uuid
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from notify_statsd import get_client
@@ -74,7 +75,9 @@ def reject(problems: list[str]) -> BadRequestError:
     return BadRequestError("; ".join(problems))
 
 
-def process_receipt(dbsession: Session, receipt: Receipt) -> ReceiptOutcome:
+def process_receipt(
+    dbsession: Session | Connection, receipt: Receipt
+) -> ReceiptOutcome:
     """Apply a parsed receipt; see :func:`apply_receipt`."""
     return apply_receipt(
         dbsession,
@@ -87,7 +90,7 @@ def process_receipt(dbsession: Session, receipt: Receipt) -> ReceiptOutcome:
 
 
 def apply_receipt(
-    dbsession: Session,
+    dbsession: Session | Connection,
     provider: str,
     notification_id: uuid.UUID,
     status: str,
@@ -101,7 +104,8 @@ def apply_receipt(
     compare-and-set on the notification and its history row, in the
     caller's transaction: it applies only from a status earlier in the
     lifecycle (see :mod:`notify_pyramid.notifications.statuses`), so of
-    identical receipts racing each other exactly one applies. It fills an
+    identical receipts racing each other exactly one applies. ``dbsession``
+    may also be a Core connection outside any session. It fills an
     empty ``sent_by`` with ``provider`` and sets ``completed_at`` for a
     final status. ``status_if_pending`` replaces ``status`` when the
     notification is ``pending``.

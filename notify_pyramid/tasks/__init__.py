@@ -148,11 +148,14 @@ def _send_if_committed(committed: bool, task_name: str, args) -> None:
     if not committed:
         return
     task = celery_app.tasks.get(task_name)
+    # the arguments are ids: their repr, which monitoring shows, is plain,
+    # and giving it saves Celery making a size-limited one
+    options = {"argsrepr": repr(list(args)), "kwargsrepr": "{}"}
     try:
         if task is None:
-            celery_app.send_task(task_name, args=list(args))
+            celery_app.send_task(task_name, args=list(args), **options)
         else:
-            task.apply_async(args=list(args))
+            task.apply_async(args=list(args), **options)
     except Exception:
         # the notification is committed and stays "created"; the sweep
         # for stuck notifications queues it again

@@ -5,6 +5,10 @@ Open to anyone unless a receipt token is configured for the provider
 must carry it as ``?token=...``. A well-formed receipt is always answered
 200, whether it changed the notification or not, so that providers stop
 sending it again.
+
+A receipt changes a notification and its history row in one statement on
+PostgreSQL, so it runs outside the request's transaction, in autocommit:
+one round trip instead of three.
 """
 
 import hmac
@@ -40,7 +44,8 @@ def process_mmg_response(request):
     """Apply an MMG receipt: a JSON body, whatever the Content-Type."""
     check_receipt_token(request, MMG)
     receipt = parse_mmg_receipt(read_body(request, "MMG"))
-    process_receipt(request.dbsession, receipt)
+    with request.single_statements() as connection:
+        process_receipt(connection, receipt)
     return {"result": "success"}
 
 
@@ -55,7 +60,8 @@ def process_firetext_response(request):
     check_receipt_token(request, FIRETEXT)
     read_body(request, "Firetext")
     receipt = parse_firetext_receipt(read_form(request))
-    process_receipt(request.dbsession, receipt)
+    with request.single_statements() as connection:
+        process_receipt(connection, receipt)
     return {"result": "success"}
 
 

@@ -4,8 +4,10 @@ import logging
 import uuid
 
 import pytest
+import webtest
 
 from notify_pyramid.dao.notifications import dao_fetch_history
+from notify_pyramid.models.meta import utcnow
 from tests import factories
 
 MMG_URL = "/notifications/sms/mmg"
@@ -395,3 +397,29 @@ def test_token_is_checked_before_the_body(testapp, receipt_tokens):
     assert response.json["message"] == (
         "Forbidden: receipt token missing or wrong"
     )
+
+
+def test_a_receipt_commits_on_its_own_connection(
+    app, committed_notification, read_notification
+):
+    # no session given to the request: the receipt runs as it does in
+    # production, outside the request's transaction (autocommit on
+    # PostgreSQL), and is read back from another connection
+    notification_id = committed_notification(
+        status="sending", sent_at=utcnow()
+    )
+    testapp = webtest.TestApp(app, extra_environ={"HTTP_HOST": "x.test"})
+
+    testapp.post_json(
+        "/notifications/sms/mmg",
+        {"CID": notification_id, "status": "3", "reference": "mmg-1"},
+    )
+    testapp.post(
+        "/notifications/sms/firetext",
+        {"reference": notification_id, "status": "1"},
+    )
+
+    notification, history = read_notification(notification_id)
+    assert (notification.status, history.status) == ("delivered",) * 2
+    assert notification.sent_by == history.sent_by == "mmg"
+    assert notification.completed_at == history.completed_at is not None
