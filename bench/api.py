@@ -404,6 +404,9 @@ def capture_sql(settings, fixture, workdir) -> dict[str, Path]:
     app_settings_ = {k: v for k, v in settings.items() if k != "use"}
     app = notify_pyramid.main({}, **app_settings_)
     engine = app.registry["dbengine"]
+    # receipts commit on a second, autocommit pool: record both
+    autocommit = app.registry["dbengine_autocommit"]
+    engines = [e for e in (engine, autocommit.get()) if e is not None]
     routes = routes_of(app)
     scripts: dict[str, Path] = {}
 
@@ -428,7 +431,7 @@ def capture_sql(settings, fixture, workdir) -> dict[str, Path]:
     try:
         if f"POST {SEND_PATH}" in routes:
             body = send_body(fixture)
-            with sqlcapture.StatementRecorder(engine) as recorder:
+            with sqlcapture.StatementRecorder(*engines) as recorder:
                 response = call("POST", SEND_PATH, body, fixture.test_secret)
             check_capture(response, 201, "send")
             sent_id = response.json["id"]
@@ -446,7 +449,7 @@ def capture_sql(settings, fixture, workdir) -> dict[str, Path]:
                 RECEIPT_PATH, fixture.prefix, first, 1
             ).next_request()
             raw = receipt.split(b"\r\n\r\n", 1)[1]
-            with sqlcapture.StatementRecorder(engine) as recorder:
+            with sqlcapture.StatementRecorder(*engines) as recorder:
                 response = call("POST", RECEIPT_PATH, json.loads(raw))
             check_capture(response, 200, "receipt")
             # each client takes the next notification of its own range
@@ -463,7 +466,7 @@ def capture_sql(settings, fixture, workdir) -> dict[str, Path]:
                 )
             )
         if f"GET {GET_PATH}" in routes:
-            with sqlcapture.StatementRecorder(engine) as recorder:
+            with sqlcapture.StatementRecorder(*engines) as recorder:
                 response = call(
                     "GET",
                     GET_PATH.format(id=capture_id),
@@ -481,6 +484,7 @@ def capture_sql(settings, fixture, workdir) -> dict[str, Path]:
             )
     finally:
         engine.dispose()
+        autocommit.dispose()
     return scripts
 
 

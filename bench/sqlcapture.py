@@ -1,12 +1,14 @@
 """Capture the SQL a request issues and write it as a pgbench script.
 
-:class:`StatementRecorder` listens on an engine while a real request runs
+:class:`StatementRecorder` listens on engines while a real request runs
 and keeps every statement as the database received it (parameters bound
-by the driver), and how many connections were checked out of the pool:
-with ``pool_pre_ping`` each checkout costs a ``SELECT 1`` that the driver
+by the driver), whether it ran in a transaction or in autocommit mode,
+and how many connections were checked out of the pool: with
+``pool_pre_ping`` each checkout costs a ``SELECT 1`` that the driver
 sends outside SQLAlchemy's statement events. :func:`pgbench_script`
-turns that into a transaction pgbench can replay, with chosen literals
-(ids that must differ per transaction) replaced by pgbench expressions.
+turns that into a script pgbench can replay, with the same transactions,
+and with chosen literals (ids that must differ per transaction) replaced
+by pgbench expressions.
 """
 
 import re
@@ -15,17 +17,24 @@ from sqlalchemy import event
 
 
 class StatementRecorder:
-    """Record the statements an engine executes inside a ``with`` block."""
+    """Record the statements engines execute inside a ``with`` block.
 
-    def __init__(self, engine):
-        self.engine = engine
-        self.statements: list[str] = []
+    ``statements`` holds ``(sql, autocommit)`` pairs in the order they
+    ran; ``autocommit`` is true for a statement that committed on its own.
+    """
+
+    def __init__(self, *engines):
+        self.engines = engines
+        self.statements: list[tuple[str, bool]] = []
         self.checkouts = 0
-        self.pre_ping = bool(getattr(engine.pool, "_pre_ping", False))
+        self.pre_ping = any(
+            getattr(engine.pool, "_pre_ping", False) for engine in engines
+        )
 
     def _before_cursor_execute(
         self, conn, cursor, statement, parameters, context, executemany
     ):
+        autocommit = bool(getattr(cursor.connection, "autocommit", False))
         batches = parameters if executemany else [parameters]
         for batch in batches:
             bound = statement
@@ -34,23 +43,25 @@ class StatementRecorder:
                 bound = mogrify(statement, batch)
                 if isinstance(bound, bytes):
                     bound = bound.decode("utf-8")
-            self.statements.append(bound)
+            self.statements.append((bound, autocommit))
 
     def _checkout(self, dbapi_connection, record, proxy):
         self.checkouts += 1
 
     def __enter__(self) -> "StatementRecorder":
-        event.listen(
-            self.engine, "before_cursor_execute", self._before_cursor_execute
-        )
-        event.listen(self.engine.pool, "checkout", self._checkout)
+        for engine in self.engines:
+            event.listen(
+                engine, "before_cursor_execute", self._before_cursor_execute
+            )
+            event.listen(engine.pool, "checkout", self._checkout)
         return self
 
     def __exit__(self, *exc_info) -> None:
-        event.remove(
-            self.engine, "before_cursor_execute", self._before_cursor_execute
-        )
-        event.remove(self.engine.pool, "checkout", self._checkout)
+        for engine in self.engines:
+            event.remove(
+                engine, "before_cursor_execute", self._before_cursor_execute
+            )
+            event.remove(engine.pool, "checkout", self._checkout)
 
 
 def replace_uuid(sql: str, value: str, expression: str) -> str:
@@ -71,22 +82,30 @@ def pgbench_script(
     preamble: list[str] | None = None,
     title: str = "",
 ) -> str:
-    """Return a pgbench script of one transaction of the recorded SQL.
+    """Return a pgbench script of the recorded SQL, one request per run.
 
     ``replacements`` maps literal UUIDs to SQL expressions (which may use
-    pgbench variables set by the ``preamble`` meta-commands). The pool's
-    pre-ping, when the engine has one, opens the transaction as it does in
-    the application.
+    pgbench variables set by the ``preamble`` meta-commands). Statements
+    that ran in a transaction are wrapped in ``BEGIN`` and ``COMMIT`` as
+    the application sent them; statements that ran in autocommit mode
+    stand alone. The pool's pre-ping, when an engine has one, comes first
+    as it does in the application.
     """
     lines = [f"-- {line}" for line in title.splitlines()]
     lines.extend(preamble or [])
-    lines.append("BEGIN;")
     if recorder.pre_ping:
         lines.append("-- the pool's pre-ping as a request takes a connection")
         lines.extend(["SELECT 1;"] * recorder.checkouts)
-    for statement in recorder.statements:
+    in_transaction = False
+    for statement, autocommit in recorder.statements:
+        if in_transaction and autocommit:
+            lines.append("COMMIT;")
+        elif not in_transaction and not autocommit:
+            lines.append("BEGIN;")
+        in_transaction = not autocommit
         for value, expression in (replacements or {}).items():
             statement = replace_uuid(statement, value, expression)
         lines.append(statement.strip().rstrip(";") + ";")
-    lines.append("COMMIT;")
+    if in_transaction:
+        lines.append("COMMIT;")
     return "\n".join(lines) + "\n"

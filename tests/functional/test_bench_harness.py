@@ -156,6 +156,29 @@ def test_captured_sql_is_a_script_pgbench_runs(
     )
 
 
+def test_a_script_keeps_the_transactions_the_application_sent():
+    recorder = StatementRecorder()
+    recorder.statements = [
+        ("SELECT 1", False),
+        ("UPDATE a SET b = 1", False),
+        ("UPDATE c SET d = 2", True),
+        ("SELECT 3", False),
+    ]
+
+    script = pgbench_script(recorder).splitlines()
+
+    assert script == [
+        "BEGIN;",
+        "SELECT 1;",
+        "UPDATE a SET b = 1;",
+        "COMMIT;",
+        "UPDATE c SET d = 2;",
+        "BEGIN;",
+        "SELECT 3;",
+        "COMMIT;",
+    ]
+
+
 def test_profile_summary_counts_inclusive_and_own_samples(tmp_path):
     raw = tmp_path / "profile.txt"
     raw.write_text(
