@@ -17,6 +17,7 @@ import logging
 
 import transaction
 from celery import Celery
+from celery import uuid as celery_uuid
 from celery.schedules import crontab
 from celery.signals import worker_process_init
 
@@ -113,8 +114,12 @@ def _forget_broker_pools() -> None:
     only the first (and unregisters the app), so once any task had been
     sent, even eagerly, tasks kept going to the broker named before. The
     pools themselves stay in kombu's process-wide registry, which hands
-    them out again if their broker is named again.
+    them out again if their broker is named again. What :func:`publish`
+    keeps about the broker (routes, declared queues) is forgotten too.
     """
+    global _declared
+    _declared = False
+    _routes.clear()
     celery_app._pool = None
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:
@@ -147,19 +152,64 @@ def queue_after_commit(request, task_name: str, *args: str) -> None:
 def _send_if_committed(committed: bool, task_name: str, args) -> None:
     if not committed:
         return
-    task = celery_app.tasks.get(task_name)
-    # the arguments are ids: their repr, which monitoring shows, is plain,
-    # and giving it saves Celery making a size-limited one
-    options = {"argsrepr": repr(list(args)), "kwargsrepr": "{}"}
     try:
-        if task is None:
-            celery_app.send_task(task_name, args=list(args), **options)
-        else:
-            task.apply_async(args=list(args), **options)
+        publish(task_name, [*args])
     except Exception:
         # the notification is committed and stays "created"; the sweep
         # for stuck notifications queues it again
         logger.exception("Could not queue task", extra={"task": task_name})
+
+
+#: per task name, the routing options Celery's router gives it
+_routes: dict[str, dict] = {}
+
+#: whether this process has declared the queues it publishes to, on the
+#: broker configured now
+_declared = False
+
+
+def publish(task_name: str, args: list[str]) -> None:
+    """Send ``task_name(*args)`` to the broker; raise if it cannot.
+
+    The message is the one ``apply_async`` sends, built and published by
+    the same Celery calls, but without the work ``apply_async`` repeats on
+    every call for nothing here: routing the task anew (routes are fixed
+    by the configuration, so each task's is kept), and having kombu check
+    that the queue is declared, which copies the queue for each message
+    and cost as much as the publish itself. The queue is declared with the
+    first message of each process, and again after any publish fails.
+
+    In eager mode (no broker) the task runs here, through ``apply_async``.
+    """
+    global _declared
+    task = celery_app.tasks.get(task_name)
+    # the arguments are ids: their repr, which monitoring shows, is plain
+    reprs = {"argsrepr": repr(args), "kwargsrepr": "{}"}
+    if celery_app.conf.task_always_eager:
+        if task is None:
+            celery_app.send_task(task_name, args=args, **reprs)
+        else:
+            task.apply_async(args=args, **reprs)
+        return
+    amqp = celery_app.amqp
+    route = _routes.get(task_name)
+    if route is None:
+        route = amqp.router.route({}, task_name, args, {}, task)
+        _routes[task_name] = route
+    message = amqp.create_task_message(
+        celery_uuid(), task_name, args, {}, ignore_result=True, **reprs
+    )
+    declare = [] if _declared else None
+    try:
+        with celery_app.producer_or_acquire() as producer:
+            with producer.connection._reraise_as_library_errors():
+                amqp.send_task_message(
+                    producer, task_name, message, declare=declare, **route
+                )
+    except BaseException:
+        _declared = False
+        raise
+    _declared = True
 
 
 @worker_process_init.connect
