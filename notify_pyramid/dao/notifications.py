@@ -255,10 +255,14 @@ def dao_update_notification_status_by_id(
     with_pending_case = (
         status_if_pending is not None and PENDING in allowed_from
     )
-    shape = (with_pending_case, status in FINAL_STATUSES, sent_by is not None)
+    shape = (
+        with_pending_case,
+        status in FINAL_STATUSES,
+        sent_by is not None,
+        tuple(allowed_from),
+    )
     params = {
         "p_id": notification_id,
-        "p_allowed": list(allowed_from),
         "p_status": status,
         "p_status_if_pending": status_if_pending,
         "p_now": utcnow(),
@@ -300,9 +304,16 @@ _TIMESTAMP = _NOTIFICATIONS.c.updated_at.type
 
 # Core statements on the tables, each shape built once: the ORM's bulk
 # UPDATE machinery, and building the statement anew, cost more than the
-# round trip; no instance needs syncing
+# round trip; no instance needs syncing. The statuses allowed are part of
+# the shape (they come from a short fixed list): an IN of a list given at
+# run time would have SQLAlchemy render the SQL anew on every execution
 @functools.cache
-def _status_update(with_pending_case: bool, final: bool, with_sent_by: bool):
+def _status_update(
+    with_pending_case: bool,
+    final: bool,
+    with_sent_by: bool,
+    allowed_from: tuple[str, ...],
+):
     columns = _NOTIFICATIONS.c
     new_status = bindparam("p_status")
     if with_pending_case:
@@ -322,7 +333,7 @@ def _status_update(with_pending_case: bool, final: bool, with_sent_by: bool):
         update(_NOTIFICATIONS)
         .where(
             columns.id == bindparam("p_id"),
-            columns.status.in_(bindparam("p_allowed", expanding=True)),
+            or_(*(columns.status == allowed for allowed in allowed_from)),
         )
         .values(values)
         .returning(columns.id, *[columns[n] for n in StatusChange.FIELDS])
