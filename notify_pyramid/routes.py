@@ -4,14 +4,21 @@ Route names are dotted: the family, the resource, then the action. Views
 attach to these names in ``views/``; each view declares its auth level.
 """
 
+#: where SMS providers post delivery receipts; a receipt commits statement
+#: by statement, outside any request transaction (``pyramid_tm`` begins
+#: none for these paths)
+MMG_RECEIPT_PATH = "/notifications/sms/mmg"
+FIRETEXT_RECEIPT_PATH = "/notifications/sms/firetext"
+RECEIPT_PATHS = frozenset({MMG_RECEIPT_PATH, FIRETEXT_RECEIPT_PATH})
+
 
 def includeme(config):
     config.add_route("status", "/_status")
 
     # delivery receipts from SMS providers; route order matters: these
     # must stay before any /notifications/{notification_id} pattern
-    config.add_route("receipts.mmg", "/notifications/sms/mmg")
-    config.add_route("receipts.firetext", "/notifications/sms/firetext")
+    config.add_route("receipts.mmg", MMG_RECEIPT_PATH)
+    config.add_route("receipts.firetext", FIRETEXT_RECEIPT_PATH)
 
     # admin API: services, API keys, guest lists, templates, statistics
     service = "/service/{service_id}"

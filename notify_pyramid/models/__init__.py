@@ -17,6 +17,7 @@ from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
 from zope.sqlalchemy.datamanager import STATUS_CHANGED, join_transaction
 
+from ..routes import RECEIPT_PATHS
 from .api_key import ApiKey
 from .cache import ReadCache, watch_changes
 from .meta import Base
@@ -182,6 +183,7 @@ def includeme(config):
     settings.setdefault("retry.attempts", 3)
     # the user id would cost an auth lookup on every request, public or not
     settings["tm.annotate_user"] = False
+    settings["tm.activate_hook"] = _needs_transaction
     config.include("pyramid_tm")
     config.include("pyramid_retry")
 
@@ -205,6 +207,16 @@ def includeme(config):
     )
     autocommit = _AutocommitEngine(engine, settings)
     config.registry["dbengine_autocommit"] = autocommit
+
+
+def _needs_transaction(request) -> bool:
+    """Whether ``pyramid_tm`` should wrap ``request`` in a transaction.
+
+    Not a receipt: its one write commits on its own (see
+    :func:`_single_statements`), so a request transaction would only be
+    begun and committed empty.
+    """
+    return request.path_info not in RECEIPT_PATHS
 
 
 class _AutocommitEngine:

@@ -2,12 +2,14 @@ import datetime
 import uuid
 
 import pytest
+from pyramid import testing
 from sqlalchemy.exc import IntegrityError
 
 from notify_pyramid.models import (
     Notification,
     NotificationHistory,
     Service,
+    _needs_transaction,
 )
 from tests import factories
 
@@ -68,3 +70,20 @@ def test_service_names_are_unique(dbsession, sample_service):
     with pytest.raises(IntegrityError):
         factories.create_service(dbsession, name=sample_service.name)
     savepoint.rollback()
+
+
+@pytest.mark.parametrize(
+    ("path", "needed"),
+    [
+        ("/notifications/sms/mmg", False),
+        ("/notifications/sms/firetext", False),
+        ("/notifications/sms", True),
+        ("/v2/notifications/sms", True),
+        ("/notifications/sms/mmg/", True),
+    ],
+)
+def test_only_receipts_go_without_a_request_transaction(path, needed):
+    request = testing.DummyRequest(path=path)
+    assert request.path_info == path
+
+    assert _needs_transaction(request) is needed
