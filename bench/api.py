@@ -14,9 +14,11 @@ first), this:
 3. measures the load generator alone against a fixed-answer server;
 4. with 1 and then 2 waitress processes (``pserve`` children on free
    loopback ports, the load split evenly between them), measures a
-   Pyramid hello-world view, then v2 SMS sends with the test key, MMG
-   receipts and ``GET /v2/notifications/{id}`` with the normal key, each
-   from a separate load-generating process, closed loop, for
+   Pyramid hello-world view, with 1 process the stack's floors (the
+   least a request using the database costs on Pyramid, pyramid_tm and
+   SQLAlchemy, see ``bench/hello.py``), then v2 SMS sends with the test
+   key, MMG receipts and ``GET /v2/notifications/{id}`` with the normal
+   key, each from a separate load-generating process, closed loop, for
    ``--duration`` seconds after ``--warmup``;
 5. runs pgbench on each script with the same number of clients;
 6. prints requests per second, p50 and p99 latency, the ratios to the
@@ -361,6 +363,12 @@ def start_servers(
         if kind == "hello":
             app = {"use": "call:bench.hello:main"}
             ready = "/"
+        elif kind == "floor":
+            app = {
+                "use": "call:bench.hello:floor_main",
+                "sqlalchemy.url": settings["sqlalchemy.url"],
+            }
+            ready = "/statement"
         else:
             app = settings
             ready = "/_status"
@@ -431,6 +439,14 @@ def capture_sql(settings, fixture, workdir) -> dict[str, Path]:
     try:
         if f"POST {SEND_PATH}" in routes:
             body = send_body(fixture)
+            # the measured servers read the service, its keys and the
+            # template from their cache nearly always: a first send fills
+            # this app's, so that the one captured is a typical one
+            check_capture(
+                call("POST", SEND_PATH, body, fixture.test_secret),
+                201,
+                "warm-up send",
+            )
             with sqlcapture.StatementRecorder(*engines) as recorder:
                 response = call("POST", SEND_PATH, body, fixture.test_secret)
             check_capture(response, 201, "send")
@@ -625,6 +641,8 @@ def run_all(args, url, settings, fixture, scripts, workdir, report):
             )
         report.add("hello-world", processes, result)
         hello_rate = result["rate"]
+        if processes == 1:
+            run_floors(args, settings, workdir, report)
 
         # receipts can be no faster than the hello-world
         block_size = int(hello_rate * POOL_RATE_CEILING * window) + 1000
@@ -685,6 +703,29 @@ def run_all(args, url, settings, fixture, scripts, workdir, report):
         if kind == "receipt":
             result["delivered"] = fixture.delivered("receipts-pgbench")
         report.add_pgbench(kind, result)
+
+
+def run_floors(args, settings, workdir, report) -> None:
+    """Measure the stack's least cost of a request that uses the database.
+
+    See ``bench/hello.py``: a request that commits one statement in a
+    ``pyramid_tm`` transaction, and one that runs a statement in
+    autocommit mode, with none of the API's own work.
+    """
+    floor = start_servers(
+        workdir, "floor", settings, 1, args.threads, args.switch_interval
+    )
+    with servers.running(floor):
+        for label, path in FLOORS.items():
+            request = sources.http_request("GET", path).decode("latin-1")
+            result = drive(
+                args,
+                [floor[0].port],
+                {"kind": "fixed", "requests": [request]},
+                200,
+                pids(floor),
+            )
+            report.add(label, 1, result)
 
 
 def api_sources(fixture, scripts, processes, receipts_block):
@@ -764,6 +805,12 @@ LABELS = {
     "send": "v2 SMS send (test key)",
     "receipt": "MMG receipt",
     "get": "GET notification",
+}
+
+#: the stack's floors (``bench/hello.py``), by label
+FLOORS = {
+    "floor: 1 stmt in a tx": "/transaction",
+    "floor: 1 autocommit stmt": "/statement",
 }
 
 
@@ -896,7 +943,7 @@ class Report:
         print(
             f"{'':<24}{'1 process':>30}{'2 processes':>30}{'pgbench tps':>14}"
         )
-        rows = ["hello-world", *LABELS.values()]
+        rows = ["hello-world", *FLOORS, *LABELS.values()]
         kinds = {label: kind for kind, label in LABELS.items()}
         for label in rows:
             cells = []

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 import waitress
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
 from bench import loadgen, machine_load, profile, servers, sources
 from bench.sqlcapture import StatementRecorder, pgbench_script
@@ -208,3 +209,29 @@ def test_cpu_watch_splits_the_machine_between_us_and_others():
 
     assert 0 < shares["busy"] <= 1
     assert 0 <= shares["others"] <= shares["busy"]
+
+
+def test_floor_app_commits_one_statement_per_request(database_url):
+    import webtest
+
+    from bench import hello
+
+    app = webtest.TestApp(
+        hello.floor_main({}, **{"sqlalchemy.url": database_url})
+    )
+    engine = app.app.registry["autocommit"]
+    with StatementRecorder(engine) as autocommit:
+        assert app.get("/statement").json == {"result": "success"}
+    assert [sql for sql, _ in autocommit.statements] == ["SELECT 1"]
+
+    commits = []
+
+    def on_commit(connection):
+        commits.append(connection)
+
+    event.listen(Engine, "commit", on_commit)
+    try:
+        assert app.get("/transaction").json == {"result": "success"}
+    finally:
+        event.remove(Engine, "commit", on_commit)
+    assert len(commits) == 1
