@@ -14,9 +14,9 @@ first), this:
 3. measures the load generator alone against a fixed-answer server;
 4. with 1 and then 2 waitress processes (``pserve`` children on free
    loopback ports, the load split evenly between them), measures a
-   Pyramid hello-world view, with 1 process the stack's floors (the
-   least a request using the database costs on Pyramid, pyramid_tm and
-   SQLAlchemy, see ``bench/hello.py``), then v2 SMS sends with the test
+   Pyramid hello-world view, the stack's floors (the least a request
+   using the database costs on Pyramid, pyramid_tm and SQLAlchemy, see
+   ``bench/hello.py``), then v2 SMS sends with the test
    key, MMG receipts and ``GET /v2/notifications/{id}`` with the normal
    key, each from a separate load-generating process, closed loop, for
    ``--duration`` seconds after ``--warmup``;
@@ -641,8 +641,7 @@ def run_all(args, url, settings, fixture, scripts, workdir, report):
             )
         report.add("hello-world", processes, result)
         hello_rate = result["rate"]
-        if processes == 1:
-            run_floors(args, settings, workdir, report)
+        run_floors(args, settings, processes, workdir, report)
 
         # receipts can be no faster than the hello-world
         block_size = int(hello_rate * POOL_RATE_CEILING * window) + 1000
@@ -705,7 +704,7 @@ def run_all(args, url, settings, fixture, scripts, workdir, report):
         report.add_pgbench(kind, result)
 
 
-def run_floors(args, settings, workdir, report) -> None:
+def run_floors(args, settings, processes, workdir, report) -> None:
     """Measure the stack's least cost of a request that uses the database.
 
     See ``bench/hello.py``: a request that commits one statement in a
@@ -713,19 +712,24 @@ def run_floors(args, settings, workdir, report) -> None:
     autocommit mode, with none of the API's own work.
     """
     floor = start_servers(
-        workdir, "floor", settings, 1, args.threads, args.switch_interval
+        workdir,
+        "floor",
+        settings,
+        processes,
+        args.threads,
+        args.switch_interval,
     )
     with servers.running(floor):
         for label, path in FLOORS.items():
             request = sources.http_request("GET", path).decode("latin-1")
             result = drive(
                 args,
-                [floor[0].port],
+                [server.port for server in floor],
                 {"kind": "fixed", "requests": [request]},
                 200,
                 pids(floor),
             )
-            report.add(label, 1, result)
+            report.add(label, processes, result)
 
 
 def api_sources(fixture, scripts, processes, receipts_block):
