@@ -95,10 +95,23 @@ def _describe(error) -> tuple[str, str]:
     else:
         # an empty string quoted as '' would leave a leading space behind;
         # spaces inside the value are the caller's and are kept
-        text = error.message.replace("'", "").strip()
+        text = _shorten_echo(error).replace("'", "").strip()
     if field:
         return field, f"{field} {text}"
     return field, text
+
+
+#: how much of a wrong value an error message repeats back
+MAX_ECHO = 100
+
+
+def _shorten_echo(error) -> str:
+    # jsonschema starts most messages with the wrong value itself: a
+    # value of megabytes would come back whole, so only its start does
+    shown = repr(error.instance)
+    if len(shown) > MAX_ECHO and error.message.startswith(shown):
+        return shown[:MAX_ECHO] + "..." + error.message[len(shown) :]
+    return error.message
 
 
 def parse_json_body(request) -> Any:

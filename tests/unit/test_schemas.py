@@ -1,7 +1,7 @@
 import pytest
 
 from notify_pyramid.errors import BadRequestError, ValidationError
-from notify_pyramid.schemas import Schema, parse_json_body
+from notify_pyramid.schemas import MAX_ECHO, Schema, parse_json_body
 
 SMS = Schema(
     {
@@ -75,3 +75,26 @@ def test_empty_string_reads_without_a_double_space():
     with pytest.raises(ValidationError) as excinfo:
         schema.validate({"name": ""})
     assert excinfo.value.messages == ["name should be non-empty"]
+
+
+def test_a_long_wrong_value_is_repeated_only_in_part():
+    messages, _ = messages_for(
+        {
+            "phone_number": "07700900123",
+            "template_id": "x",
+            "personalisation": "p" * 100_000,
+            "reference": "r" * 10_000,
+        }
+    )
+    shortened = "p" * (MAX_ECHO - 1) + "... is not of type object"
+    assert f"personalisation {shortened}" in messages
+    assert f"reference {'r' * (MAX_ECHO - 1)}... is too long" in messages
+    assert all(len(message) < 2 * MAX_ECHO for message in messages)
+
+
+def test_a_value_just_short_enough_is_repeated_whole():
+    value = "p" * (MAX_ECHO - 2)  # its repr has two quotes: MAX_ECHO long
+    messages, _ = messages_for(
+        {"phone_number": "1", "template_id": "x", "personalisation": value}
+    )
+    assert f"personalisation {value} is not of type object" in messages
