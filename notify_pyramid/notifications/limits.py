@@ -320,18 +320,25 @@ def check_daily_limit(dbsession, service, key_type: str) -> None:
         raise _daily_limit_error(service)
 
 
-def reserve_daily_allowance(dbsession, service, key_type: str) -> None:
-    """Reserve one of today's sends for the service, or refuse.
+def reserve_daily_allowance(
+    dbsession, service, key_type: str, day: datetime.date | None = None
+) -> None:
+    """Reserve one of the service's sends for ``day`` (today), or refuse.
 
     Call it in the transaction that inserts the notification, just before
-    the insert: a rollback gives the send back. Test keys are not counted.
-    Raises :class:`~notify_pyramid.errors.TooManyRequestsError` when the
-    service's ``message_limit`` is already reached.
+    the insert: a rollback gives the send back. Pass the UTC day of the
+    notification's ``created_at``, so that a send across midnight is
+    counted on the day history says it was made. Test keys are not
+    counted. Raises :class:`~notify_pyramid.errors.TooManyRequestsError`
+    when the service's ``message_limit`` for that day is already reached.
     """
     if key_type not in COUNTED_KEY_TYPES:
         return
     reserved = dao_reserve_daily_usage(
-        dbsession, service.id, today(), service.message_limit
+        dbsession,
+        service.id,
+        today() if day is None else day,
+        service.message_limit,
     )
     if reserved is None:
         raise _daily_limit_error(service)

@@ -172,8 +172,14 @@ def persist_and_queue(
     once that transaction commits, and is never queued if it rolls back.
     """
     # the daily allowance is taken in this transaction: a rollback, or a
-    # refusal here, gives it back
-    reserve_daily_allowance(dbsession, service, values["key_type"])
+    # refusal here, gives it back; it is counted on the day the
+    # notification is stamped with, which history and recounts go by
+    reserve_daily_allowance(
+        dbsession,
+        service,
+        values["key_type"],
+        values["created_at"].date(),
+    )
     dao_insert_notification(dbsession, values)
 
     # the delivery task claims a test key's notification like any other,

@@ -1,6 +1,7 @@
 """The daily and per-minute limits, as clients of the sending API see them."""
 
 import concurrent.futures
+import datetime
 import uuid
 
 import pytest
@@ -191,3 +192,27 @@ def test_rate_limit_holds_across_processes_with_redis(
         statuses = fire(urls, service_id, secret, template_id, 30, 4)
     assert statuses.count(201) == 10
     assert statuses.count(429) == 20
+
+
+def test_a_send_across_midnight_counts_on_the_day_it_is_stamped(
+    sender, dbsession, monkeypatch
+):
+    from notify_pyramid.dao.usage import dao_fetch_daily_usage
+    from notify_pyramid.notifications import limits, send
+
+    stamped = datetime.datetime(
+        2024, 5, 1, 23, 59, 59, 999_999, tzinfo=datetime.UTC
+    )
+    monkeypatch.setattr(send, "utcnow", lambda: stamped)
+    # the clock has passed midnight by the time the allowance is reserved
+    monkeypatch.setattr(limits, "today", lambda: datetime.date(2024, 5, 2))
+
+    response = sender.post(SMS, sms_body(sender), status=201)
+
+    notification = dbsession.get(Notification, uuid.UUID(response.json["id"]))
+    assert notification.created_at == stamped
+    service_id = sender.service.id
+    day = datetime.date(2024, 5, 1)
+    assert dao_fetch_daily_usage(dbsession, service_id, day) == 1
+    next_day = datetime.date(2024, 5, 2)
+    assert dao_fetch_daily_usage(dbsession, service_id, next_day) == 0
