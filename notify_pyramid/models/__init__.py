@@ -15,6 +15,7 @@ import sqlalchemy
 from pyramid_retry import mark_error_retryable
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
+from transaction.interfaces import NoTransaction
 from zope.sqlalchemy.datamanager import STATUS_CHANGED, join_transaction
 
 from ..routes import RECEIPT_PATHS
@@ -152,6 +153,7 @@ def get_session_factory(
     events = _TransactionEvents()
     for name in ("after_begin", "after_attach", "before_commit"):
         event.listen(factory, name, getattr(events, name))
+    event.listen(factory, "before_flush", _refuse_writes)
     if read_cache is not None:
         watch_changes(factory)
     return factory
@@ -194,29 +196,75 @@ def includeme(config):
     config.registry["dbengine"] = engine
     config.registry["dbsession_factory"] = session_factory
 
+    autocommit = _AutocommitEngine(engine, settings)
+    config.registry["dbengine_autocommit"] = autocommit
+
     def dbsession(request):
         session = request.environ.get("app.dbsession")
-        if session is None:
-            session = get_tm_session(session_factory, request.tm, request)
-        return session
+        if session is not None:
+            return session
+        if request.method in READ_ONLY_METHODS and not _in_transaction(
+            request.tm
+        ):
+            return _read_only_session(request, session_factory, autocommit)
+        return get_tm_session(session_factory, request.tm, request)
 
     config.add_request_method(dbsession, reify=True)
     config.add_request_method(
         lambda request: _single_statements(request, autocommit),
         "single_statements",
     )
-    autocommit = _AutocommitEngine(engine, settings)
-    config.registry["dbengine_autocommit"] = autocommit
+
+
+#: methods whose requests only read: they get no request transaction
+READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
 
 
 def _needs_transaction(request) -> bool:
     """Whether ``pyramid_tm`` should wrap ``request`` in a transaction.
 
-    Not a receipt: its one write commits on its own (see
-    :func:`_single_statements`), so a request transaction would only be
-    begun and committed empty.
+    Not a read (see :func:`_read_only_session`), and not a receipt: its
+    one write commits on its own (see :func:`_single_statements`). Either
+    would only begin and commit an empty transaction, two round trips.
     """
-    return request.path_info not in RECEIPT_PATHS
+    return (
+        request.method not in READ_ONLY_METHODS
+        and request.path_info not in RECEIPT_PATHS
+    )
+
+
+def _in_transaction(manager) -> bool:
+    # a script's ``with request.tm:`` begins one for a request made up as
+    # a GET; pyramid_tm begins one for every request that is not a read
+    try:
+        manager.get()
+    except NoTransaction:
+        return False
+    return True
+
+
+def _read_only_session(request, session_factory, autocommit):
+    """Return a session for a request that only reads.
+
+    On PostgreSQL it runs on the autocommit pool: each query is its own
+    transaction, with no BEGIN or COMMIT round trip around it. A request
+    that reads with several queries may then see a change committed
+    between two of them, which no read here depends on. Elsewhere the
+    session's transaction is rolled back at the end. Either way the
+    session is closed once the response is made, and refuses to flush:
+    reads must not write.
+    """
+    bind = autocommit.get() or autocommit.engine
+    session = session_factory(
+        bind=bind, info={"request": request, "read_only": True}
+    )
+    request.add_finished_callback(lambda request: session.close())
+    return session
+
+
+def _refuse_writes(session, flush_context, instances) -> None:
+    if session.info.get("read_only"):
+        raise RuntimeError("a read-only request tried to write")
 
 
 class _AutocommitEngine:

@@ -73,17 +73,25 @@ def test_service_names_are_unique(dbsession, sample_service):
 
 
 @pytest.mark.parametrize(
-    ("path", "needed"),
+    ("method", "path", "needed"),
     [
-        ("/notifications/sms/mmg", False),
-        ("/notifications/sms/firetext", False),
-        ("/notifications/sms", True),
-        ("/v2/notifications/sms", True),
-        ("/notifications/sms/mmg/", True),
+        ("POST", "/notifications/sms/mmg", False),
+        ("POST", "/notifications/sms/firetext", False),
+        ("POST", "/notifications/sms", True),
+        ("POST", "/v2/notifications/sms", True),
+        ("POST", "/notifications/sms/mmg/", True),
+        ("POST", "/service", True),
+        ("PUT", "/v2/notifications/sms", True),
+        ("GET", "/v2/notifications", False),
+        ("HEAD", "/v2/notifications", False),
+        ("GET", "/service/x", False),
     ],
 )
-def test_only_receipts_go_without_a_request_transaction(path, needed):
+def test_reads_and_receipts_go_without_a_request_transaction(
+    method, path, needed
+):
     request = testing.DummyRequest(path=path)
+    request.method = method
     assert request.path_info == path
 
     assert _needs_transaction(request) is needed
