@@ -202,10 +202,9 @@ def publish(task_name: str, args: list[str]) -> None:
     declare = [] if _declared else None
     try:
         with celery_app.producer_or_acquire() as producer:
-            with producer.connection._reraise_as_library_errors():
-                amqp.send_task_message(
-                    producer, task_name, message, declare=declare, **route
-                )
+            amqp.send_task_message(
+                producer, task_name, message, declare=declare, **route
+            )
     except BaseException:
         _declared = False
         raise
