@@ -1,5 +1,6 @@
 """Identical receipts racing each other change a notification once."""
 
+import concurrent.futures
 import datetime
 import json
 import logging
@@ -7,12 +8,14 @@ import threading
 import time
 
 import pytest
+import requests
 import webtest
 
 from notify_pyramid.dao.notifications import dao_fetch_history
 from notify_pyramid.models import Notification
 from notify_pyramid.receipts.process import ReceiptOutcome, apply_receipt
 from tests import factories
+from tests.processes import api_processes
 
 MMG_URL = "/notifications/sms/mmg"
 THREADS = 8
@@ -123,3 +126,52 @@ def test_a_receipt_waiting_on_another_sees_its_change(
     metrics.assert_not_sent("callback.mmg.temporary-failure")
     notification, history = read_back(committed, notification_id)
     assert notification.status == history.status == "delivered"
+
+
+def test_two_api_processes_apply_racing_receipts_once_each(
+    postgres, committed, app_settings, tmp_path
+):
+    # many notifications, each receiving the same delivery receipt four
+    # times at once, spread over two server processes: every answer is
+    # 200, and each notification and its history row end up the same
+    # (the in-process test above counts that exactly one applied)
+    session = committed()
+    service = factories.create_service(session)
+    template = factories.create_template(session, service)
+    api_key, _ = factories.create_api_key(session, service)
+    ids = [
+        factories.create_notification(
+            session,
+            template,
+            api_key,
+            status="sending",
+            sent_at=datetime.datetime.now(datetime.UTC),
+        ).id
+        for _ in range(25)
+    ]
+    session.commit()
+    session.close()
+    copies = 4
+
+    with api_processes(tmp_path, app_settings, count=2) as urls:
+        jobs = [
+            (urls[copy % 2], notification_id)
+            for notification_id in ids
+            for copy in range(copies)
+        ]
+
+        def post(job):
+            url, notification_id = job
+            body = {"CID": str(notification_id), "status": "3"}
+            return requests.post(url + MMG_URL, json=body, timeout=30)
+
+        with concurrent.futures.ThreadPoolExecutor(THREADS) as pool:
+            answers = list(pool.map(post, jobs))
+
+    assert [answer.status_code for answer in answers] == [200] * len(jobs)
+    for notification_id in ids:
+        notification, history = read_back(committed, notification_id)
+        assert notification.status == history.status == "delivered"
+        assert notification.sent_by == history.sent_by == "mmg"
+        assert notification.updated_at == history.updated_at
+        assert notification.completed_at == history.completed_at
