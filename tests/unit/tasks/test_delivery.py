@@ -1,5 +1,6 @@
 import datetime
 import sys
+import threading
 import types
 import uuid
 
@@ -384,3 +385,26 @@ def test_log_provider_logs_ids_without_body_or_recipient(
     text = caplog.text
     assert "Ada" not in text
     assert "7700900123" not in text
+
+
+def test_same_task_delivered_by_racing_workers_sends_once(
+    postgres, providers, fake_mmg, committed_notification, read_notification
+):
+    # as when a broker redelivers a task while its first run is going on
+    providers()
+    nid = committed_notification()
+    racers = 6
+    barrier = threading.Barrier(racers)
+
+    def deliver():
+        barrier.wait()
+        deliver_sms.apply(args=[nid])
+
+    threads = [threading.Thread(target=deliver) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(fake_mmg.requests) == 1
+    assert read_notification(nid)[0].status == "sending"
