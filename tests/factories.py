@@ -1,5 +1,6 @@
 """Builders of sample rows for tests: each flushes and returns its row."""
 
+import dataclasses
 import datetime
 import uuid
 
@@ -106,3 +107,41 @@ def create_notification_history(dbsession, template, **overrides):
     dbsession.add(history)
     dbsession.flush()
     return history
+
+
+@dataclasses.dataclass(frozen=True)
+class CommittedService:
+    """The ids and secret of a service made by :func:`commit_service`."""
+
+    service_id: uuid.UUID
+    key_id: uuid.UUID
+    key_name: str
+    template_id: uuid.UUID
+    secret: str
+
+    @property
+    def official_client_key(self) -> str:
+        """The key string the official client is given."""
+        return f"{self.key_name}-{self.service_id}-{self.secret}"
+
+
+def commit_service(session_factory, key_type="normal") -> CommittedService:
+    """Create a service with an API key and an SMS template, committed.
+
+    For tests whose requests read from other connections (live servers,
+    apps without a test session) than the test's rolled-back one.
+    """
+    import transaction
+
+    from notify_pyramid.models import get_tm_session
+
+    manager = transaction.TransactionManager(explicit=True)
+    with manager:
+        session = get_tm_session(session_factory, manager)
+        service = create_service(session)
+        key, secret = create_api_key(session, service, key_type)
+        template = create_template(session, service)
+        made = CommittedService(
+            service.id, key.id, key.name, template.id, secret
+        )
+    return made

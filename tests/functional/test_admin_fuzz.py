@@ -26,7 +26,7 @@ from notify_pyramid.views.admin.templates import (
     CREATE_TEMPLATE,
     UPDATE_TEMPLATE,
 )
-from tests import factories
+from tests import factories, strategies
 
 FUZZ = settings(
     max_examples=150,
@@ -79,14 +79,7 @@ json_scalars = (
     | st.sampled_from(["sms", "email", "letter", "normal", "team", "test"])
     | st.sampled_from(["07700900123", "someone@example.com", "x" * 5000])
 )
-json_values = st.recursive(
-    json_scalars,
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=10,
-)
+json_values = strategies.json_values(json_scalars, max_leaves=10)
 
 
 def fitting(schema: dict):

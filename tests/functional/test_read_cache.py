@@ -40,14 +40,8 @@ def cached_app(app_settings, dbengine, committed):
 
 @pytest.fixture
 def service(committed):
-    manager = transaction.TransactionManager(explicit=True)
-    with manager:
-        session = get_tm_session(committed, manager)
-        service = factories.create_service(session)
-        template = factories.create_template(session, service)
-        key, secret = factories.create_api_key(session, service)
-        ids = service.id, key.id, template.id
-    return ids, secret
+    made = factories.commit_service(committed)
+    return (made.service_id, made.key_id, made.template_id), made.secret
 
 
 def send(testapp, service_id, secret, template_id, status):

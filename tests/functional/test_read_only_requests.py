@@ -1,30 +1,35 @@
 """GET requests read outside any request transaction."""
 
+import uuid
+
 import pytest
-import transaction
 import webtest
 from pyramid.request import Request
 from pyramid.scripting import prepare
 from sqlalchemy import event
 
-from notify_pyramid.models import Service, get_tm_session
+from notify_pyramid.models import ApiKey, Service, Template
 from tests import factories
 
 
 @pytest.fixture
 def reader(committed):
     """A service, its key and one notification, committed for real."""
-    manager = transaction.TransactionManager(explicit=True)
-    with manager:
-        session = get_tm_session(committed, manager)
-        service = factories.create_service(session)
-        key, secret = factories.create_api_key(session, service)
-        template = factories.create_template(session, service)
-        notification = factories.create_notification(
-            session, template, api_key=key
-        )
-        ids = service.id, notification.id
-    return ids, secret
+    made = factories.commit_service(committed)
+    notification_id = committed_notification_of(committed, made)
+    return (made.service_id, notification_id), made.secret
+
+
+def committed_notification_of(session_factory, made) -> uuid.UUID:
+    session = session_factory()
+    try:
+        template = session.get(Template, made.template_id)
+        key = session.get(ApiKey, made.key_id)
+        notification = factories.create_notification(session, template, key)
+        session.commit()
+        return notification.id
+    finally:
+        session.close()
 
 
 def test_a_read_runs_each_statement_in_autocommit(app, postgres, reader):

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from notify_pyramid.views.receipts import MAX_BODY_BYTES
-from tests import factories
+from tests import factories, strategies
 
 MMG_URL = "/notifications/sms/mmg"
 FIRETEXT_URL = "/notifications/sms/firetext"
@@ -43,14 +43,7 @@ json_scalars = (
     | st.uuids().map(str)
     | st.sampled_from(["0", "1", "2", "3", "4", "5", 3, 4, "101", "000"])
 )
-json_values = st.recursive(
-    json_scalars,
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=12,
-)
+json_values = strategies.json_values(json_scalars, max_leaves=12)
 mmg_keys = st.sampled_from(
     ["CID", "status", "reference", "MSISDN", "substatus", "deliverytime"]
 ) | st.text(max_size=8)

@@ -186,7 +186,6 @@ def test_timeout_with_a_receipt_in_the_grace_period_is_not_resent(
 def test_sends_through_the_api_reach_the_provider_once(
     worker, fake_mmg, committed, read_notification
 ):
-    import transaction
     from notifications_python_client.notifications import (
         NotificationsAPIClient,
     )
@@ -195,14 +194,9 @@ def test_sends_through_the_api_reach_the_provider_once(
     from tests.conftest import serving
 
     app = worker()
-    manager = transaction.TransactionManager(explicit=True)
-    with manager:
-        session = get_tm_session(committed, manager)
-        service = factories.create_service(session)
-        api_key, secret = factories.create_api_key(session, service)
-        template = factories.create_template(session, service)
-        key = f"{api_key.name}-{service.id}-{secret}"
-        template_id = str(template.id)
+    made = factories.commit_service(committed)
+    key = made.official_client_key
+    template_id = str(made.template_id)
 
     with serving(app) as url:
         client = NotificationsAPIClient(key, base_url=url)
