@@ -117,8 +117,7 @@ def _forget_broker_pools() -> None:
     them out again if their broker is named again. What :func:`publish`
     keeps about the broker (routes, declared queues) is forgotten too.
     """
-    global _declared
-    _declared = False
+    _declared.clear()
     _routes.clear()
     celery_app._pool = None
     amqp = celery_app.__dict__.get("amqp")
@@ -163,9 +162,9 @@ def _send_if_committed(committed: bool, task_name: str, args) -> None:
 #: per task name, the routing options Celery's router gives it
 _routes: dict[str, dict] = {}
 
-#: whether this process has declared the queues it publishes to, on the
-#: broker configured now
-_declared = False
+#: names of the queues this process has declared on the broker
+#: configured now
+_declared: set[str] = set()
 
 
 def publish(task_name: str, args: list[str]) -> None:
@@ -176,12 +175,12 @@ def publish(task_name: str, args: list[str]) -> None:
     every call for nothing here: routing the task anew (routes are fixed
     by the configuration, so each task's is kept), and having kombu check
     that the queue is declared, which copies the queue for each message
-    and cost as much as the publish itself. The queue is declared with the
-    first message of each process, and again after any publish fails.
+    and cost as much as the publish itself. Each queue is declared with
+    the first message a process sends to it, and again after any publish
+    to it fails.
 
     In eager mode (no broker) the task runs here, through ``apply_async``.
     """
-    global _declared
     task = celery_app.tasks.get(task_name)
     # the arguments are ids: their repr, which monitoring shows, is plain
     reprs = {"argsrepr": repr(args), "kwargsrepr": "{}"}
@@ -199,16 +198,20 @@ def publish(task_name: str, args: list[str]) -> None:
     message = amqp.create_task_message(
         celery_uuid(), task_name, args, {}, ignore_result=True, **reprs
     )
-    declare = [] if _declared else None
+    # a route to an exchange alone has no queue to declare or remember
+    queue = getattr(route.get("queue"), "name", None)
+    # None has Celery declare the route's queue; [] declares nothing
+    declare = [] if queue in _declared else None
     try:
         with celery_app.producer_or_acquire() as producer:
             amqp.send_task_message(
                 producer, task_name, message, declare=declare, **route
             )
     except BaseException:
-        _declared = False
+        _declared.discard(queue)
         raise
-    _declared = True
+    if queue is not None:
+        _declared.add(queue)
 
 
 @worker_process_init.connect
